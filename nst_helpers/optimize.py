@@ -1,0 +1,497 @@
+"""The Gatys et al. optimisation loop (taught in notebook 03).
+
+:func:`stylize` turns a content image into a picture with the style of another by gradient descent
+on the pixels. Two optimizers:
+
+* ``"adam"`` — the TensorFlow tutorial's settings (learning rate 0.02, β1 0.99, ε 0.1), pixels
+  clipped to ``[0, 1]`` after each step;
+* ``"lbfgs"`` — SciPy's L-BFGS-B with TensorFlow gradients and box constraints ``[0, 1]``.
+
+One *step* is one forward and backward pass through the network for both, so step counts and
+times compare directly.
+
+The loss and its gradient are compiled once per image size (and per backbone and layer choice);
+the loss weights are passed in as tensors, so new weights never re-trace and always take effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import tensorflow as tf
+
+from .errors import NSTError, check_choice, check_float, check_int
+from .images import MAX_DIM_LIMIT, MIN_SIDE, ImageSource, load_image, scale_to_max_dim
+from .losses import NORMALIZATIONS, style_content_loss
+from .models import (
+    BACKBONES,
+    CONTENT_LAYERS,
+    STYLE_LAYERS,
+    Backbone,
+    StyleContentExtractor,
+    load_backbone,
+)
+
+OPTIMIZERS = ("adam", "lbfgs")
+INITS = ("content", "noise")
+COMPONENTS = ("total", "content", "style", "total_variation")
+
+#: The TF tutorial's Adam settings.
+ADAM_SETTINGS = {"learning_rate": 0.02, "beta_1": 0.99, "beta_2": 0.999, "epsilon": 0.1}
+#: A loss this many times its first value means the run has blown up.
+EXPLOSION_FACTOR = 1e6
+#: The largest number of steps the package accepts.
+MAX_STEPS = 100_000
+#: The largest loss weight the package accepts.
+MAX_WEIGHT = 1e12
+
+Callback = Callable[[int, dict[str, float], tf.Tensor], "bool | None"]
+
+
+@dataclass
+class StyleTransferResult:
+    """What a Gatys run returns.
+
+    Attributes:
+        image: The best image seen (lowest total loss), ``[1, H, W, 3]`` in ``[0, 1]``.
+        history: Loss per step for each component (``"total"``, ``"content"``, ``"style"``,
+            ``"total_variation"``), weights applied.
+        times: Seconds since the start at each step (for loss-versus-time curves).
+        snapshots: ``(step, image)`` pairs taken evenly through the run, for a grid.
+        elapsed: Wall time of the optimisation in seconds.
+        steps: Forward-and-backward passes made.
+        best_step: The step whose image is :attr:`image`.
+        backbone: Name of the backbone used.
+        optimizer: ``"adam"`` or ``"lbfgs"``.
+        weights: The ``content_weight``, ``style_weight`` and ``total_variation_weight`` used.
+        stop_reason: Why the loop stopped early (empty if it ran all its steps).
+    """
+
+    image: tf.Tensor
+    history: dict[str, list[float]]
+    times: list[float]
+    snapshots: list[tuple[int, tf.Tensor]]
+    elapsed: float
+    steps: int
+    best_step: int
+    backbone: str
+    optimizer: str
+    weights: dict[str, float] = field(default_factory=dict)
+    stop_reason: str = ""
+
+    @property
+    def final_losses(self) -> dict[str, float]:
+        """The loss components at :attr:`best_step`."""
+        return {name: values[self.best_step] for name, values in self.history.items()}
+
+
+class GatysStylizer:
+    """Holds a backbone, its feature extractor and the compiled loss, reused across runs.
+
+    Most users call :func:`stylize`, which keeps one of these per backbone. Make your own to choose
+    other layers or another loss normalisation.
+
+    Args:
+        backbone: A backbone name (see :func:`nst_helpers.models.load_backbone`) or a
+            :class:`~nst_helpers.models.Backbone`.
+        style_layers: Style layers (default ``block1_conv1`` … ``block5_conv1``).
+        content_layers: Content layers (default ``block5_conv2``).
+        normalization: Loss convention, ``"tf"`` (default), ``"pytorch"`` or ``"gatys"``.
+
+    Raises:
+        NSTError: For an unknown backbone, layer or normalisation.
+    """
+
+    def __init__(
+        self,
+        backbone: str | Backbone = "auto",
+        style_layers: Sequence[str] = STYLE_LAYERS,
+        content_layers: Sequence[str] = CONTENT_LAYERS,
+        normalization: str = "tf",
+    ) -> None:
+        check_choice("normalization", normalization, NORMALIZATIONS)
+        if not isinstance(backbone, Backbone):
+            backbone = load_backbone(check_choice("backbone", backbone, BACKBONES))
+        self.backbone = backbone
+        self.normalization = normalization
+        self.extractor = StyleContentExtractor(
+            backbone, style_layers, content_layers, normalization
+        )
+        #: How many times the loss function was traced (once per image size).
+        self.trace_count = 0
+        self._targets: dict[tuple, dict] = {}
+        self._loss_and_grads = tf.function(self._loss_and_grads_py)
+
+    # -- compiled pieces ---------------------------------------------------------------------
+
+    def _loss_and_grads_py(self, image, targets, weights, layer_sizes):
+        self.trace_count += 1  # Python side effect: runs only while tracing
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            losses = style_content_loss(
+                self.extractor(image),
+                targets,
+                image,
+                content_weight=weights[0],
+                style_weight=weights[1],
+                total_variation_weight=weights[2],
+                normalization=self.normalization,
+                layer_sizes=layer_sizes,
+            )
+        grad = tape.gradient(losses["total"], image)
+        return tf.stack([losses[name] for name in COMPONENTS]), grad
+
+    def targets(self, content: tf.Tensor, style: tf.Tensor) -> dict:
+        """Content features of ``content`` and style Grams of ``style``, cached per image.
+
+        Args:
+            content: ``[1, H, W, 3]`` in ``[0, 1]``.
+            style: ``[1, h, w, 3]`` in ``[0, 1]``.
+
+        Returns:
+            ``{"content": {...}, "style": {...}}`` for :func:`~nst_helpers.losses.style_content_loss`.
+        """
+        key = (_fingerprint(content), _fingerprint(style))
+        if key not in self._targets:
+            if len(self._targets) > 8:
+                self._targets.clear()
+            self._targets[key] = {
+                "content": self.extractor(content)["content"],
+                "style": self.extractor(style)["style"],
+            }
+        return self._targets[key]
+
+    def loss(
+        self, image: tf.Tensor, targets: dict, weights: dict[str, float]
+    ) -> tuple[dict[str, float], tf.Tensor]:
+        """Weighted loss components of ``image`` and the gradient of the total.
+
+        Args:
+            image: ``[1, H, W, 3]`` in ``[0, 1]``.
+            targets: From :meth:`targets`.
+            weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
+
+        Returns:
+            The loss components as floats, and the gradient tensor.
+        """
+        values, grad = self._loss_and_grads(
+            tf.convert_to_tensor(image, tf.float32),
+            targets,
+            _weight_tensor(weights),
+            self._layer_sizes(image),
+        )
+        return dict(zip(COMPONENTS, values.numpy().tolist())), grad
+
+    def _layer_sizes(self, image: tf.Tensor) -> dict | None:
+        if self.normalization != "gatys":
+            return None
+        return self.extractor.layer_sizes(image)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def stylize(
+        self,
+        content: ImageSource,
+        style: ImageSource,
+        *,
+        max_dim: int = 512,
+        steps: int = 100,
+        content_weight: float | None = None,
+        style_weight: float | None = None,
+        total_variation_weight: float | None = None,
+        optimizer: str = "adam",
+        init: str = "content",
+        learning_rate: float = ADAM_SETTINGS["learning_rate"],
+        num_snapshots: int = 10,
+        seed: int = 0,
+        callback: Callback | None = None,
+        progress: bool = True,
+    ) -> StyleTransferResult:
+        """Stylise ``content`` with ``style``; see :func:`stylize` for the arguments."""
+        max_dim = check_int("max_dim", max_dim, MIN_SIDE, MAX_DIM_LIMIT)
+        steps = check_int("steps", steps, 1, MAX_STEPS)
+        optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+        init = check_choice("init", init, INITS)
+        learning_rate = check_float("learning_rate", learning_rate, 0.0, 10.0, low_open=True)
+        num_snapshots = check_int("num_snapshots", num_snapshots, 0, 1000)
+        weights = self._resolve_weights(content_weight, style_weight, total_variation_weight)
+
+        content_image = load_image(content, max_dim=max_dim)
+        style_image = load_image(style, max_dim=max_dim)
+        targets = self.targets(content_image, style_image)
+        start = _initial_image(content_image, init, seed)
+
+        run = _Run(self, targets, weights, steps, num_snapshots, callback, progress)
+        try:
+            if optimizer == "adam":
+                run.adam(start, learning_rate)
+            else:
+                run.lbfgs(start)
+        finally:
+            run.close()
+        return run.result(optimizer)
+
+    def _resolve_weights(self, content_weight, style_weight, total_variation_weight):
+        given = {
+            "content_weight": content_weight,
+            "style_weight": style_weight,
+            "total_variation_weight": total_variation_weight,
+        }
+        defaults = self.backbone.default_weights
+        return {
+            name: check_float(name, defaults[name] if value is None else value, 0.0, MAX_WEIGHT)
+            for name, value in given.items()
+        }
+
+
+class _Run:
+    """State of one optimisation: history, best image, snapshots, progress and stopping."""
+
+    def __init__(self, stylizer, targets, weights, steps, num_snapshots, callback, progress):
+        self.stylizer = stylizer
+        self.targets = targets
+        self.weights = weights
+        self.steps = steps
+        self.callback = callback
+        self.history: dict[str, list[float]] = {name: [] for name in COMPONENTS}
+        self.times: list[float] = []
+        self.snapshots: list[tuple[int, tf.Tensor]] = []
+        count = min(num_snapshots, steps)
+        self.snapshot_steps = set(np.linspace(0, steps - 1, count).round().astype(int).tolist())
+        self.best_loss = math.inf
+        self.best_image: tf.Tensor | None = None
+        self.best_step = 0
+        self.stop_reason = ""
+        self.start = time.perf_counter()
+        self.bar = _progress_bar(steps) if progress else None
+
+    def record(self, image: tf.Tensor) -> tf.Tensor | None:
+        """Evaluate ``image``; record it; return the gradient, or None to stop."""
+        step = len(self.times)
+        losses, grad = self.stylizer.loss(image, self.targets, self.weights)
+        total = losses["total"]
+        if not math.isfinite(total):
+            self.stop_reason = (
+                f"the loss became {total} at step {step}; stopped and kept the best image "
+                "(lower the weights or the learning rate)"
+            )
+            return None
+        if step and total > EXPLOSION_FACTOR * self.history["total"][0]:
+            self.stop_reason = (
+                f"the loss exploded to {total:.3g} at step {step}; stopped and kept the best "
+                "image (lower the learning rate)"
+            )
+            return None
+        for name in COMPONENTS:
+            self.history[name].append(losses[name])
+        self.times.append(time.perf_counter() - self.start)
+        if total < self.best_loss:
+            self.best_loss, self.best_image, self.best_step = total, image, step
+        if step in self.snapshot_steps:
+            self.snapshots.append((step, tf.identity(image)))
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{total:.4g}", refresh=False)
+        if self.callback is not None and self.callback(step, losses, image) is False:
+            self.stop_reason = f"the callback stopped the run at step {step}"
+            return None
+        return grad
+
+    @property
+    def done(self) -> bool:
+        return len(self.times) >= self.steps or bool(self.stop_reason)
+
+    def adam(self, image: tf.Tensor, learning_rate: float) -> None:
+        # Hyper-parameters go in as tensors so that the update is traced once, not per value.
+        settings = {**ADAM_SETTINGS, "learning_rate": learning_rate}
+        hyper = {k: tf.constant(val, tf.float32) for k, val in settings.items()}
+        m = tf.zeros_like(image)
+        v = tf.zeros_like(image)
+        t = 0
+        while not self.done:
+            grad = self.record(image)
+            if grad is None:
+                break
+            t += 1
+            image, m, v = _adam_update(image, grad, m, v, tf.constant(float(t)), **hyper)
+
+    def lbfgs(self, image: tf.Tensor) -> None:
+        shape = image.shape
+
+        class _Stop(Exception):
+            pass
+
+        def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
+            if self.done:
+                raise _Stop
+            candidate = tf.constant(x.reshape(shape), dtype=tf.float32)
+            grad = self.record(candidate)
+            if grad is None:
+                raise _Stop
+            total = self.history["total"][-1]
+            return total, grad.numpy().astype(np.float64).ravel()
+
+        x0 = image.numpy().astype(np.float64).ravel()
+        try:
+            scipy.optimize.minimize(
+                fun,
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=scipy.optimize.Bounds(0.0, 1.0),
+                options={"maxfun": self.steps + 1, "maxiter": self.steps, "maxcor": 20},
+            )
+        except _Stop:
+            pass
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def result(self, optimizer: str) -> StyleTransferResult:
+        if self.best_image is None:
+            raise NSTError(
+                f"the first step already failed: {self.stop_reason}; check the images and weights"
+            )
+        if self.stop_reason and self.bar is not None:
+            print(f"Stopped early: {self.stop_reason}")
+        return StyleTransferResult(
+            image=tf.clip_by_value(self.best_image, 0.0, 1.0),
+            history=self.history,
+            times=self.times,
+            snapshots=self.snapshots,
+            elapsed=time.perf_counter() - self.start,
+            steps=len(self.times),
+            best_step=self.best_step,
+            backbone=self.stylizer.backbone.name,
+            optimizer=optimizer,
+            weights=dict(self.weights),
+            stop_reason=self.stop_reason,
+        )
+
+
+@tf.function
+def _adam_update(image, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
+    """One Adam update as Keras does it, then clip to ``[0, 1]``."""
+    m = beta_1 * m + (1.0 - beta_1) * grad
+    v = beta_2 * v + (1.0 - beta_2) * tf.square(grad)
+    step_size = learning_rate * tf.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
+    image = image - step_size * m / (tf.sqrt(v) + epsilon)
+    return tf.clip_by_value(image, 0.0, 1.0), m, v
+
+
+def _initial_image(content: tf.Tensor, init: str, seed: int) -> tf.Tensor:
+    if init == "content":
+        return tf.identity(content)
+    rng = np.random.default_rng(seed)
+    return tf.constant(rng.uniform(0.0, 1.0, content.shape).astype(np.float32))
+
+
+def _weight_tensor(weights: dict[str, float]) -> tf.Tensor:
+    return tf.constant(
+        [weights["content_weight"], weights["style_weight"], weights["total_variation_weight"]],
+        dtype=tf.float32,
+    )
+
+
+def _fingerprint(image: tf.Tensor) -> tuple:
+    array = np.asarray(image)
+    return array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest()
+
+
+def _progress_bar(steps: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=steps, desc="Gatys", unit="step", leave=False)
+
+
+# --- the one-call entry point --------------------------------------------------------------------
+
+_STYLIZERS: dict[str, GatysStylizer] = {}
+
+
+def get_stylizer(backbone: str = "auto") -> GatysStylizer:
+    """The shared :class:`GatysStylizer` for a backbone (built on first use).
+
+    Args:
+        backbone: ``"auto"``, ``"vgg19"`` or ``"vgg16-hed"``.
+
+    Returns:
+        The stylizer, reused by every :func:`stylize` call with this backbone.
+    """
+    check_choice("backbone", backbone, BACKBONES)
+    if backbone not in _STYLIZERS:
+        _STYLIZERS[backbone] = GatysStylizer(backbone)
+    return _STYLIZERS[backbone]
+
+
+def stylize(
+    content: ImageSource,
+    style: ImageSource,
+    *,
+    backbone: str = "auto",
+    max_dim: int = 512,
+    steps: int = 100,
+    content_weight: float | None = None,
+    style_weight: float | None = None,
+    total_variation_weight: float | None = None,
+    optimizer: str = "adam",
+    init: str = "content",
+    learning_rate: float = ADAM_SETTINGS["learning_rate"],
+    num_snapshots: int = 10,
+    seed: int = 0,
+    callback: Callback | None = None,
+    progress: bool = True,
+) -> StyleTransferResult:
+    """Stylise ``content`` with the style of ``style`` by the method of Gatys et al.
+
+    Args:
+        content: The content image (anything :func:`nst_helpers.images.load_image` takes).
+        style: The style image (likewise).
+        backbone: ``"auto"`` (VGG19 if it can be loaded, else ``vgg16-hed``), ``"vgg19"`` or
+            ``"vgg16-hed"``.
+        max_dim: Longest side of both images in pixels.
+        steps: Forward-and-backward passes (Adam steps, or L-BFGS function evaluations).
+        content_weight: Weight of the content loss; ``None`` takes the backbone's default.
+        style_weight: Weight of the style loss; ``None`` takes the backbone's default.
+        total_variation_weight: Weight of the total-variation loss; ``None`` takes the default.
+        optimizer: ``"adam"`` or ``"lbfgs"``.
+        init: Start from the ``"content"`` image or from uniform ``"noise"``.
+        learning_rate: Adam's learning rate (the tutorial's 0.02).
+        num_snapshots: How many images to keep evenly through the run.
+        seed: Seed of the noise start.
+        callback: Called as ``callback(step, losses, image)`` after each step; return ``False``
+            to stop.
+        progress: Show a progress bar.
+
+    Returns:
+        A :class:`StyleTransferResult` with the best image, loss history and snapshots.
+
+    Raises:
+        NSTError: For a bad image or an out-of-range parameter, before any work starts.
+    """
+    return get_stylizer(backbone).stylize(
+        content,
+        style,
+        max_dim=max_dim,
+        steps=steps,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        total_variation_weight=total_variation_weight,
+        optimizer=optimizer,
+        init=init,
+        learning_rate=learning_rate,
+        num_snapshots=num_snapshots,
+        seed=seed,
+        callback=callback,
+        progress=progress,
+    )
+
+
+__all__ = ["GatysStylizer", "StyleTransferResult", "get_stylizer", "stylize", "scale_to_max_dim"]
