@@ -18,7 +18,6 @@ import urllib.parse
 import urllib.request
 import warnings
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 import tensorflow as tf
@@ -26,7 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import NSTError, check_int
 
-ImageSource = Union[str, os.PathLike, bytes, Image.Image, np.ndarray, tf.Tensor]
+ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray | tf.Tensor
 
 #: The shorter side of an image must be at least this many pixels: VGG pools five times.
 MIN_SIDE = 32
