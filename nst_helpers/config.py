@@ -10,6 +10,10 @@ import os
 
 _TRUE = ("1", "true", "yes", "on")
 
+#: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
+#: Change it here and in pyproject.toml, then run ``python scripts/refresh_notebooks.py --strip-only``.
+REPOSITORY = "nst-teaching/nst-suite"
+
 
 def env_flag(name: str) -> bool:
     """Whether the environment variable ``name`` is set to a true value (1, true, yes, on).

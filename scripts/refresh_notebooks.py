@@ -14,20 +14,33 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
+from nst_helpers.config import REPOSITORY
+
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "NBVAL_CHECK_OUTPUT"
 
 
+BADGE = re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/")
+REPO_LINE = re.compile(r'^REPO = "[^"]*"', re.MULTILINE)
+
+
 def strip(notebook: nbformat.NotebookNode) -> None:
-    """Drop outputs and execution counts of every code cell that is not checked by nbval."""
+    """Drop outputs of unchecked cells; point badges and ``REPO = …`` lines at REPOSITORY."""
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "markdown":
+            cell.source = BADGE.sub(
+                f"colab.research.google.com/github/{REPOSITORY}/blob/", cell.source
+            )
+        else:
+            cell.source = REPO_LINE.sub(f'REPO = "{REPOSITORY}"', cell.source)
         if cell.cell_type != "code":
             continue
         if MARK in cell.source:
