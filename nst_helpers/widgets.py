@@ -1,0 +1,319 @@
+"""ipywidgets panels for exploring style transfer with sliders (used in notebooks 03 and 04).
+
+* :func:`gatys_panel` — sliders for ``max_dim`` and the three loss weights (log scale), steps and
+  optimizer, content and style pickers (bundled images or an upload), a Run button, a progress
+  bar, the live picture and a loss readout.
+* :func:`fast_panel` — the Magenta fast path with ``max_dim`` and ``strength`` sliders; it
+  re-stylises when a slider is released.
+
+Both work in JupyterLab, Jupyter Notebook and Colab. Errors show as one readable line in the panel,
+which stays usable. ``panel.run()`` runs with the current values from code (as the tests do).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import ipywidgets as widgets
+import tensorflow as tf
+
+from .errors import NSTError
+from .fast import load_stylizer
+from .images import list_images, load_image, to_pil
+from .optimize import OPTIMIZERS, StyleTransferResult, get_stylizer
+
+UPLOAD = "upload…"
+_LAYOUT = widgets.Layout(width="460px")
+_STYLE = {"description_width": "150px"}
+
+
+def _png(image: tf.Tensor) -> bytes:
+    buffer = io.BytesIO()
+    to_pil(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class _ImagePicker(widgets.HBox):
+    """A dropdown of bundled images plus an upload button."""
+
+    def __init__(self, kind: str, value: str) -> None:
+        names = list(list_images(kind))
+        self.dropdown = widgets.Dropdown(
+            options=[*names, UPLOAD], value=value, description=kind, style=_STYLE
+        )
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload")
+        self.upload.observe(self._uploaded, names="value")
+        super().__init__([self.dropdown, self.upload])
+
+    def _uploaded(self, change: dict) -> None:
+        if change["new"]:
+            self.dropdown.value = UPLOAD
+
+    @property
+    def source(self) -> str | bytes:
+        """The chosen bundled name, or the uploaded file's bytes."""
+        if self.dropdown.value != UPLOAD:
+            return self.dropdown.value
+        if not self.upload.value:
+            raise NSTError(f"no {self.dropdown.description} image uploaded; press Upload first")
+        return bytes(self.upload.value[0]["content"])
+
+
+class _Panel(widgets.VBox):
+    """What both panels share: pickers, a Run button, status line and picture."""
+
+    def __init__(self, content: str, style: str, controls: list[widgets.Widget]) -> None:
+        self.content_picker = _ImagePicker("content", content)
+        self.style_picker = _ImagePicker("style", style)
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button.on_click(lambda _: self.run())
+        self.status = widgets.HTML(value="Press Run.")
+        self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="512px"))
+        self.result: StyleTransferResult | tf.Tensor | None = None
+        super().__init__(
+            [self.content_picker, self.style_picker, *controls, self.run_button, self.status]
+            + self._extra()
+            + [self.picture]
+        )
+
+    def _extra(self) -> list[widgets.Widget]:
+        return []
+
+    def show_error(self, message: str) -> None:
+        """Show one readable error line in the panel."""
+        self.status.value = f'<span style="color:#b00020">error: {html.escape(message)}</span>'
+
+    def run(self):
+        """Run with the current slider values; show the picture (or one error line).
+
+        Returns:
+            The result, or ``None`` if the inputs were bad (the panel shows why).
+        """
+        self.run_button.disabled = True
+        try:
+            self.result = self._run()
+            return self.result
+        except NSTError as exc:
+            self.show_error(str(exc))
+        except Exception as exc:  # the panel must stay usable whatever happens
+            self.show_error(f"{type(exc).__name__}: {exc}")
+        finally:
+            self.run_button.disabled = False
+        return None
+
+    def _run(self):
+        raise NotImplementedError
+
+
+class GatysPanel(_Panel):
+    """Sliders for the Gatys loop; build it with :func:`gatys_panel`."""
+
+    def __init__(
+        self, content: str, style: str, backbone: str, max_dim: int, steps: int, optimizer: str
+    ) -> None:
+        self.stylizer = get_stylizer(backbone)
+        weights = self.stylizer.backbone.default_weights
+        self.max_dim = widgets.IntSlider(
+            value=max_dim, min=64, max=1024, step=32, description="max_dim", style=_STYLE
+        )
+        self.content_weight = _log_slider("content_weight", weights["content_weight"])
+        self.style_weight = _log_slider("style_weight", weights["style_weight"])
+        self.total_variation_weight = _log_slider(
+            "total_variation_weight", weights["total_variation_weight"]
+        )
+        self.steps = widgets.IntSlider(
+            value=steps, min=1, max=1000, description="steps", style=_STYLE
+        )
+        self.optimizer = widgets.ToggleButtons(
+            options=list(OPTIMIZERS), value=optimizer, description="optimizer", style=_STYLE
+        )
+        self.progress = widgets.IntProgress(value=0, min=0, max=steps, description="progress")
+        self.readout = widgets.HTML(value="")
+        controls = [
+            self.max_dim,
+            self.content_weight,
+            self.style_weight,
+            self.total_variation_weight,
+            self.steps,
+            self.optimizer,
+        ]
+        super().__init__(content, style, controls)
+
+    def _extra(self) -> list[widgets.Widget]:
+        return [self.progress, self.readout]
+
+    @property
+    def values(self) -> dict:
+        """The current slider values, as passed to :func:`nst_helpers.optimize.stylize`."""
+        return {
+            "max_dim": self.max_dim.value,
+            "steps": self.steps.value,
+            "content_weight": self.content_weight.value,
+            "style_weight": self.style_weight.value,
+            "total_variation_weight": self.total_variation_weight.value,
+            "optimizer": self.optimizer.value,
+        }
+
+    def _run(self) -> StyleTransferResult:
+        values = self.values
+        content = load_image(self.content_picker.source, max_dim=values["max_dim"])
+        style = load_image(self.style_picker.source, max_dim=values["max_dim"])
+        self.progress.max = values["steps"]
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        self.status.value = f"Running {values['steps']} {values['optimizer']} steps…"
+        refresh = max(1, values["steps"] // 10)
+
+        def on_step(step: int, losses: dict, image: tf.Tensor) -> None:
+            self.progress.value = step + 1
+            if step % refresh == 0 or step + 1 == values["steps"]:
+                self.picture.value = _png(image)
+                self.readout.value = _loss_html(step, losses)
+
+        result = self.stylizer.stylize(content, style, callback=on_step, progress=False, **values)
+        self.picture.value = _png(result.image)
+        self.readout.value = _loss_html(result.best_step, result.final_losses)
+        self.progress.value = self.progress.max
+        self.progress.bar_style = "success"
+        note = f" Stopped early: {result.stop_reason}." if result.stop_reason else ""
+        self.status.value = html.escape(
+            f"Done: {result.steps} steps in {result.elapsed:.1f} s on {result.backbone} "
+            f"({result.optimizer}); showing the best image (step {result.best_step}).{note}"
+        )
+        return result
+
+
+class FastPanel(_Panel):
+    """Sliders for the Magenta fast path; build it with :func:`fast_panel`."""
+
+    def __init__(self, content: str, style: str, max_dim: int, strength: float) -> None:
+        self.stylizer = load_stylizer()
+        self.max_dim = widgets.IntSlider(
+            value=max_dim,
+            min=64,
+            max=1024,
+            step=32,
+            description="max_dim",
+            style=_STYLE,
+            continuous_update=False,
+        )
+        self.strength = widgets.FloatSlider(
+            value=strength,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="strength",
+            style=_STYLE,
+            continuous_update=False,
+        )
+        super().__init__(content, style, [self.max_dim, self.strength])
+        for control in (self.max_dim, self.strength):
+            control.observe(lambda _: self.run(), names="value")
+
+    @property
+    def values(self) -> dict:
+        """The current slider values."""
+        return {"max_dim": self.max_dim.value, "strength": self.strength.value}
+
+    def _run(self) -> tf.Tensor:
+        values = self.values
+        content = load_image(self.content_picker.source, max_dim=values["max_dim"])
+        style = load_image(self.style_picker.source)
+        image = self.stylizer(content, style, strength=values["strength"])
+        self.picture.value = _png(image)
+        self.status.value = html.escape(
+            f"Done: {image.shape[2]}×{image.shape[1]} px with the {self.stylizer.name} backend, "
+            f"strength {values['strength']:.2f}."
+        )
+        return image
+
+
+def _log_slider(name: str, value: float) -> widgets.FloatLogSlider:
+    exponent = round(float(tf.math.log(value) / tf.math.log(10.0))) if value > 0 else 0
+    return widgets.FloatLogSlider(
+        value=value,
+        base=10,
+        min=exponent - 4,
+        max=exponent + 4,
+        step=0.25,
+        description=name,
+        readout_format=".2g",
+        style=_STYLE,
+        layout=_LAYOUT,
+    )
+
+
+def _loss_html(step: int, losses: dict) -> str:
+    parts = ", ".join(f"{name} {value:.4g}" for name, value in losses.items())
+    return html.escape(f"step {step}: {parts}")
+
+
+def gatys_panel(
+    content: str = "tuebingen",
+    style: str = "starry_night",
+    backbone: str = "auto",
+    max_dim: int = 256,
+    steps: int = 50,
+    optimizer: str = "adam",
+) -> GatysPanel:
+    """A panel with sliders for the Gatys loop (notebook 03).
+
+    Args:
+        content: Bundled content image shown first.
+        style: Bundled style image shown first.
+        backbone: ``"auto"``, ``"vgg19"`` or ``"vgg16-hed"``; the weight sliders start at its
+            default weights.
+        max_dim: Starting ``max_dim``.
+        steps: Starting number of steps.
+        optimizer: Starting optimizer, ``"adam"`` or ``"lbfgs"``.
+
+    Returns:
+        The panel; display it, press Run (or call ``panel.run()``).
+
+    Raises:
+        NSTError: If a starting value is out of range.
+    """
+    _check_start(content, style, max_dim)
+    if not 1 <= steps <= 1000:
+        raise NSTError(f"steps must be from 1 to 1000 for the panel, got {steps}")
+    if optimizer not in OPTIMIZERS:
+        raise NSTError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    return GatysPanel(content, style, backbone, max_dim, steps, optimizer)
+
+
+def fast_panel(
+    content: str = "tuebingen",
+    style: str = "starry_night",
+    max_dim: int = 384,
+    strength: float = 1.0,
+) -> FastPanel:
+    """A panel with ``max_dim`` and ``strength`` sliders for the fast path (notebook 04).
+
+    Args:
+        content: Bundled content image shown first.
+        style: Bundled style image shown first.
+        max_dim: Starting ``max_dim`` of the content image.
+        strength: Starting style strength in ``[0, 1]``.
+
+    Returns:
+        The panel; it stylises when a slider is released, or on Run / ``panel.run()``.
+
+    Raises:
+        NSTError: If a starting value is out of range.
+    """
+    _check_start(content, style, max_dim)
+    if not 0.0 <= strength <= 1.0:
+        raise NSTError(f"strength must be in [0, 1], got {strength}")
+    return FastPanel(content, style, max_dim, strength)
+
+
+def _check_start(content: str, style: str, max_dim: int) -> None:
+    for kind, name in (("content", content), ("style", style)):
+        if name not in list_images(kind):
+            raise NSTError(
+                f"{kind}={name!r} is not a bundled {kind} image; use one of "
+                f"{', '.join(list_images(kind))} (upload others in the panel)"
+            )
+    if not 64 <= max_dim <= 1024:
+        raise NSTError(f"max_dim must be from 64 to 1024 for the panel, got {max_dim}")
