@@ -9,26 +9,36 @@ Modules, one per topic:
 * :mod:`nst_helpers.fast` — the Magenta arbitrary-image-stylization fast path;
 * :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
 * :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
+* :mod:`nst_helpers.exercises` — checkers for the notebooks' exercises;
 * :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers``.
 
-Every bad input raises :class:`NSTError`.
+Every bad input raises :class:`NSTError`. Importing the package does not import TensorFlow; the
+names below load their module on first use.
 """
 
-import os as _os
+import importlib
 
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from .errors import NSTError
 
-from .errors import NSTError  # noqa: E402
-from .images import list_images, load_image, save_image, scale_to_max_dim  # noqa: E402
-from .losses import gram_matrix, style_content_loss  # noqa: E402
-
-__all__ = [
-    "NSTError",
-    "gram_matrix",
-    "list_images",
-    "load_image",
-    "save_image",
-    "scale_to_max_dim",
-    "style_content_loss",
-]
 __version__ = "0.1.0"
+
+_LAZY = {
+    "gram_matrix": "losses",
+    "style_content_loss": "losses",
+    "list_images": "images",
+    "load_image": "images",
+    "save_image": "images",
+    "scale_to_max_dim": "images",
+    "load_backbone": "models",
+    "stylize": "optimize",
+    "load_stylizer": "fast",
+}
+
+__all__ = ["NSTError", *_LAZY]
+
+
+def __getattr__(name: str):
+    """Import the module that defines ``name`` on first use."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -209,6 +209,26 @@ def to_pil(image: tf.Tensor | np.ndarray) -> Image.Image:
 _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP"}
 
 
+def check_output_path(path: str | os.PathLike) -> Path:
+    """Check that ``path`` can take an image: a known suffix, and not a folder.
+
+    Args:
+        path: Where an image is to be written.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        NSTError: If the suffix is not a known image format or ``path`` is a folder.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in _FORMATS:
+        raise NSTError(f"cannot save {path}: use a file name ending in {', '.join(_FORMATS)}")
+    if path.is_dir():
+        raise NSTError(f"cannot save to {path}: it is a folder; give a file name such as out.png")
+    return path
+
+
 def save_image(image: tf.Tensor | np.ndarray | Image.Image, path: str | os.PathLike) -> Path:
     """Save an image atomically: write a temporary file beside ``path``, then rename it.
 
@@ -225,12 +245,8 @@ def save_image(image: tf.Tensor | np.ndarray | Image.Image, path: str | os.PathL
         NSTError: If the suffix is not a known image format, ``path`` is a folder, or the image
             holds NaN values.
     """
-    path = Path(path)
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise NSTError(f"cannot save {path}: use a file name ending in {', '.join(_FORMATS)}")
-    if path.is_dir():
-        raise NSTError(f"cannot save to {path}: it is a folder; give a file name such as out.png")
+    path = check_output_path(path)
+    fmt = _FORMATS[path.suffix.lower()]
     pil = image if isinstance(image, Image.Image) else to_pil(image)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
