@@ -1,0 +1,212 @@
+"""Checkers for the exercises of notebook ``01_cnn_basics.ipynb``.
+
+* :func:`check_conv_output_size` — the output-size formula of a convolution or pooling layer;
+* :func:`check_max_pool` — max pooling written by hand in NumPy.
+
+Each checker makes its own inputs (random sizes and values, plus a few classic cases), compares
+the student's answers with the formula or with TensorFlow, prints what is wrong and why in plain
+words, prints one line when everything passes, and returns ``True`` or ``False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def _expected_size(n: int, f: int, stride: int, padding: int) -> int:
+    return (n + 2 * padding - f) // stride + 1
+
+
+def _size_cases(rng: np.random.Generator, count: int = 200) -> list[tuple[int, int, int, int]]:
+    """Classic cases first, then random ones with ``f <= n + 2·padding``."""
+    cases = [(6, 3, 1, 0), (224, 3, 1, 1), (7, 3, 2, 0), (8, 3, 2, 0), (224, 2, 2, 0), (5, 5, 1, 0)]
+    while len(cases) < count:
+        n = int(rng.integers(1, 300))
+        padding = int(rng.integers(0, 4))
+        f = int(rng.integers(1, min(11, n + 2 * padding) + 1))
+        stride = int(rng.integers(1, 5))
+        cases.append((n, f, stride, padding))
+    return cases
+
+
+#: Typical wrong formulas, each with the explanation shown when a student's answers match it.
+_SIZE_MISTAKES: list[tuple[str, Callable[[int, int, int, int], float]]] = [
+    (
+        "you forgot the `+ 1`: a filter that fits exactly once (n = f) still gives one output",
+        lambda n, f, s, p: (n + 2 * p - f) // s,
+    ),
+    (
+        "padding is added on both sides, so the input grows by 2·padding, not padding",
+        lambda n, f, s, p: (n + p - f) // s + 1,
+    ),
+    (
+        "you ignored the stride: with stride s the filter jumps s pixels, so ÷ s",
+        lambda n, f, s, p: n + 2 * p - f + 1,
+    ),
+    (
+        "use floor division (//): a filter that does not fit in the last step is not applied",
+        lambda n, f, s, p: (n + 2 * p - f) / s + 1,
+    ),
+    (
+        "round down, not up: an incomplete last window is dropped, so use // (floor)",
+        lambda n, f, s, p: -(-(n + 2 * p - f) // s) + 1,
+    ),
+    (
+        "mind the brackets: the stride divides the whole room the filter slides over, "
+        "(n + 2·padding − f), not f alone",
+        lambda n, f, s, p: n + 2 * p - f // s + 1,
+    ),
+]
+
+
+def _diagnose_size(answers: list[tuple[tuple[int, int, int, int], object]]) -> str:
+    """Name the typical mistake whose formula gives every one of the student's answers."""
+    for reason, formula in _SIZE_MISTAKES:
+        if all(got == formula(*case) for case, got in answers):
+            return reason
+    return "compare with  floor((n + 2·padding − f) / stride) + 1"
+
+
+def check_conv_output_size(conv_output_size: Callable[[int, int, int, int], int]) -> bool:
+    """Check a student's ``conv_output_size(n, f, stride, padding)``.
+
+    The function must give the side length of a convolution's (or pooling's) output for an input
+    of side ``n``, a filter of side ``f``, a ``stride`` and ``padding`` pixels added on every side:
+    ``floor((n + 2·padding − f) / stride) + 1``, as a Python ``int``.
+
+    Args:
+        conv_output_size: The student's function, called as ``fn(n, f, stride, padding)``.
+
+    Returns:
+        True if every case is right, else False (and the first wrong case is explained).
+    """
+    rng = np.random.default_rng()
+    cases = _size_cases(rng)
+    answers = []
+    for case in cases:
+        try:
+            answers.append((case, conv_output_size(*case)))
+        except Exception as exc:  # a student's bug: report it, do not crash the notebook
+            print(f"✗ conv_output_size{case} raised {type(exc).__name__}: {exc}")
+            return False
+    for (n, f, stride, padding), got in answers:
+        want = _expected_size(n, f, stride, padding)
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            print(
+                f"✗ conv_output_size({n}, {f}, {stride}, {padding}) returned "
+                f"{type(got).__name__} {got!r}; it should return an int."
+            )
+            return False
+        if got != want:
+            print(
+                f"✗ conv_output_size(n={n}, f={f}, stride={stride}, padding={padding}) returned "
+                f"{got}, expected {want}.\n  Why: {_diagnose_size(answers)}."
+            )
+            return False
+    for (n, f, stride, padding), got in answers:
+        if not isinstance(got, (int, np.integer)):
+            print(
+                f"✗ conv_output_size({n}, {f}, {stride}, {padding}) returned the float {got}; "
+                "a size is a whole number, return an int (use // instead of /)."
+            )
+            return False
+    print(f"✓ conv_output_size is right on all {len(cases)} cases (6×6 input, 3×3 filter → 4).")
+    return True
+
+
+def _reference_max_pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    rows = (x.shape[0] - size) // stride + 1
+    cols = (x.shape[1] - size) // stride + 1
+    out = np.empty((rows, cols, x.shape[2]), dtype=x.dtype)
+    for i in range(rows):
+        for j in range(cols):
+            window = x[i * stride : i * stride + size, j * stride : j * stride + size]
+            out[i, j] = window.max(axis=(0, 1))
+    return out
+
+
+def _average_pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    rows = (x.shape[0] - size) // stride + 1
+    cols = (x.shape[1] - size) // stride + 1
+    out = np.empty((rows, cols, x.shape[2]), dtype=x.dtype)
+    for i in range(rows):
+        for j in range(cols):
+            window = x[i * stride : i * stride + size, j * stride : j * stride + size]
+            out[i, j] = window.mean(axis=(0, 1))
+    return out
+
+
+def _diagnose_pool(x: np.ndarray, size: int, stride: int, got: np.ndarray) -> str:
+    want = _reference_max_pool(x, size, stride)
+    if got.shape == want.shape[:2]:
+        return "the channel axis is missing: pool each channel on its own and keep all C of them"
+    if (
+        got.shape == (want.shape[1], want.shape[0], want.shape[2])
+        and want.shape[0] != want.shape[1]
+    ):
+        return "rows and columns are swapped (transposed): the output must keep the input's layout"
+    if got.shape != want.shape:
+        return (
+            f"the shape should be {want.shape}: (H − size) // stride + 1 rows, the same for "
+            "columns, and the same channels; check the window loop's range (off by one?)"
+        )
+    if np.allclose(got, _average_pool(x, size, stride), atol=1e-5):
+        return "these are window averages: max pooling keeps the largest value of each window"
+    if np.allclose(got, np.maximum(want, 0.0), atol=1e-5):
+        return (
+            "negative windows came out as 0: start the running maximum at -inf (or use .max()), "
+            "not at 0"
+        )
+    collapsed = np.broadcast_to(want.max(axis=2, keepdims=True), want.shape)
+    if np.allclose(got, collapsed, atol=1e-5):
+        return "you took the maximum across channels too: each channel is pooled separately"
+    return "some windows are wrong: window (i, j) covers rows i·stride … i·stride + size − 1"
+
+
+def check_max_pool(max_pool: Callable[[np.ndarray, int, int], np.ndarray]) -> bool:
+    """Check a student's ``max_pool(x, size, stride)`` written in NumPy.
+
+    ``x`` is a feature map ``[H, W, C]``; the result is ``[H', W', C]`` with
+    ``H' = (H − size) // stride + 1`` (no padding, like ``padding="VALID"``), each entry the largest
+    value of its ``size × size`` window, channel by channel. The checker compares with
+    ``tf.nn.max_pool2d`` on random maps of odd and even, non-square sizes with negative values.
+
+    Args:
+        max_pool: The student's function, called as ``max_pool(x, size, stride)``.
+
+    Returns:
+        True if every case matches, else False (and the first wrong case is explained).
+    """
+    import tensorflow as tf
+
+    rng = np.random.default_rng()
+    settings = [(2, 2), (3, 1), (3, 2), (2, 1)]
+    count = 0
+    for size, stride in settings:
+        for _ in range(3):
+            height = int(rng.integers(size + 2, 16))
+            width = height + int(rng.integers(1, 6))  # never square: catches transposed output
+            channels = int(rng.integers(2, 6))
+            x = rng.normal(-1.0, 1.0, (height, width, channels)).astype(np.float32)
+            try:
+                got = np.asarray(max_pool(x.copy(), size, stride))
+            except Exception as exc:  # a student's bug: report it, do not crash the notebook
+                print(
+                    f"✗ max_pool(x of shape {x.shape}, size={size}, stride={stride}) raised "
+                    f"{type(exc).__name__}: {exc}"
+                )
+                return False
+            want = tf.nn.max_pool2d(x[None], size, stride, "VALID").numpy()[0]
+            if got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
+                print(
+                    f"✗ max_pool(x of shape {x.shape}, size={size}, stride={stride}) gave shape "
+                    f"{got.shape}; tf.nn.max_pool2d gives {want.shape}"
+                    + ("" if got.shape != want.shape else " with other values")
+                    + f".\n  Why: {_diagnose_pool(x, size, stride, got)}."
+                )
+                return False
+            count += 1
+    print(f"✓ max_pool matches tf.nn.max_pool2d on {count} random feature maps.")
+    return True

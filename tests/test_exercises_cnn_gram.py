@@ -1,0 +1,256 @@
+"""Tests of the exercise checkers of notebooks 01 (CNN basics) and 02 (Gram matrices)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nst_helpers.exercises import cnn, gram
+
+# --- notebook 01: conv_output_size ---------------------------------------------------------------
+
+
+def size_right(n, f, stride=1, padding=0):
+    return (n + 2 * padding - f) // stride + 1
+
+
+def size_no_plus_one(n, f, stride=1, padding=0):
+    return (n + 2 * padding - f) // stride
+
+
+def size_one_sided_padding(n, f, stride=1, padding=0):
+    return (n + padding - f) // stride + 1
+
+
+def size_true_division(n, f, stride=1, padding=0):
+    return (n + 2 * padding - f) / stride + 1
+
+
+def size_ceil(n, f, stride=1, padding=0):
+    return -(-(n + 2 * padding - f) // stride) + 1
+
+
+def size_ignores_stride(n, f, stride=1, padding=0):
+    return n + 2 * padding - f + 1
+
+
+def test_conv_output_size_accepts_right_answer(capsys):
+    assert cnn.check_conv_output_size(size_right) is True
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "reason"),
+    [
+        (size_no_plus_one, "+ 1"),
+        (size_one_sided_padding, "2·padding"),
+        (size_true_division, "floor division"),
+        (size_ceil, "round down"),
+        (size_ignores_stride, "ignored the stride"),
+    ],
+)
+def test_conv_output_size_rejects_typical_mistakes(capsys, wrong, reason):
+    assert cnn.check_conv_output_size(wrong) is False
+    out = capsys.readouterr().out
+    assert "✗" in out
+    assert reason in out
+
+
+def test_conv_output_size_reports_exception(capsys):
+    def broken(n, f, stride, padding):
+        raise RuntimeError("not written yet")
+
+    assert cnn.check_conv_output_size(broken) is False
+    assert "RuntimeError" in capsys.readouterr().out
+
+
+# --- notebook 01: max_pool -----------------------------------------------------------------------
+
+
+def pool_right(x, size=2, stride=2):
+    rows = (x.shape[0] - size) // stride + 1
+    cols = (x.shape[1] - size) // stride + 1
+    out = np.empty((rows, cols, x.shape[2]), x.dtype)
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = x[i * stride : i * stride + size, j * stride : j * stride + size].max(
+                axis=(0, 1)
+            )
+    return out
+
+
+def pool_tf(x, size=2, stride=2):
+    return tf.nn.max_pool2d(x[None], size, stride, "VALID")[0]
+
+
+def pool_average(x, size=2, stride=2):
+    return tf.nn.avg_pool2d(x[None], size, stride, "VALID").numpy()[0]
+
+
+def pool_transposed(x, size=2, stride=2):
+    return np.transpose(pool_right(x, size, stride), (1, 0, 2))
+
+
+def pool_zero_start(x, size=2, stride=2):
+    return np.maximum(pool_right(x, size, stride), 0.0)
+
+
+def pool_across_channels(x, size=2, stride=2):
+    out = pool_right(x, size, stride)
+    return np.broadcast_to(out.max(axis=2, keepdims=True), out.shape)
+
+
+def pool_off_by_one(x, size=2, stride=2):
+    return pool_right(x, size, stride)[:-1]
+
+
+def test_max_pool_accepts_right_answers(capsys):
+    assert cnn.check_max_pool(pool_right) is True
+    assert cnn.check_max_pool(pool_tf) is True
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize(
+    ("wrong", "reason"),
+    [
+        (pool_average, "averages"),
+        (pool_transposed, "transposed"),
+        (pool_zero_start, "-inf"),
+        (pool_across_channels, "across channels"),
+        (pool_off_by_one, "off by one"),
+    ],
+)
+def test_max_pool_rejects_typical_mistakes(capsys, wrong, reason):
+    assert cnn.check_max_pool(wrong) is False
+    out = capsys.readouterr().out
+    assert "✗" in out
+    assert reason in out
+
+
+# --- notebook 02: my_gram_matrix -----------------------------------------------------------------
+
+
+def gram_right(features):
+    _, h, w, c = features.shape
+    flat = features.reshape(1, h * w, c)
+    return np.einsum("bpc,bpd->bcd", flat, flat) / (h * w)
+
+
+def gram_tf(features):
+    from nst_helpers.losses import gram_matrix
+
+    return gram_matrix(features)
+
+
+def gram_unnormalised(features):
+    _, h, w, c = features.shape
+    return gram_right(features) * (h * w)
+
+
+def gram_pytorch(features):
+    return gram_right(features) / features.shape[-1]
+
+
+def gram_positions(features):
+    _, h, w, c = features.shape
+    flat = features.reshape(h * w, c)
+    return (flat @ flat.T)[None] / (h * w)
+
+
+def gram_no_batch(features):
+    return gram_right(features)[0]
+
+
+def gram_wrong_reshape(features):
+    # Flattening [H, W, C] as if it were [C, H·W] mixes channels and positions.
+    _, h, w, c = features.shape
+    flat = features.reshape(c, h * w)
+    return (flat @ flat.T)[None] / (h * w)
+
+
+def test_gram_accepts_right_answers(capsys):
+    assert gram.check_gram_matrix(gram_right) is True
+    assert gram.check_gram_matrix(gram_tf) is True
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize(
+    ("wrong", "reason"),
+    [
+        (gram_unnormalised, "divide the sum by the number of positions"),
+        (gram_pytorch, "PyTorch"),
+        (gram_positions, "positions with positions"),
+        (gram_no_batch, "batch axis"),
+        (gram_wrong_reshape, "flatten"),
+    ],
+)
+def test_gram_rejects_typical_mistakes(capsys, wrong, reason):
+    assert gram.check_gram_matrix(wrong) is False
+    out = capsys.readouterr().out
+    assert "✗" in out
+    assert reason in out
+
+
+# --- notebook 02: convert_style_weight -----------------------------------------------------------
+
+FACTORS = {"tf": 1.0, "gatys": 4.0}
+
+
+def factor(norm, channels):
+    return channels**2 if norm == "pytorch" else FACTORS[norm]
+
+
+def convert_right(weight, channels, source, target):
+    return weight * factor(target, channels) / factor(source, channels)
+
+
+def convert_inverted(weight, channels, source, target):
+    return weight * factor(source, channels) / factor(target, channels)
+
+
+def convert_c_not_c2(weight, channels, source, target):
+    def f(norm):
+        return channels if norm == "pytorch" else FACTORS[norm]
+
+    return weight * f(target) / f(source)
+
+
+def convert_forgets_gatys_four(weight, channels, source, target):
+    def f(norm):
+        return channels**2 if norm == "pytorch" else 1.0
+
+    return weight * f(target) / f(source)
+
+
+def convert_identity(weight, channels, source, target):
+    return weight
+
+
+def test_convert_accepts_right_answer(capsys):
+    assert gram.check_convert_style_weight(convert_right) is True
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "reason"),
+    [
+        (convert_inverted, "wrong way"),
+        (convert_c_not_c2, "C²"),
+        (convert_forgets_gatys_four, "4·N²·M²"),
+        (convert_identity, "unchanged"),
+    ],
+)
+def test_convert_rejects_typical_mistakes(capsys, wrong, reason):
+    assert gram.check_convert_style_weight(wrong) is False
+    out = capsys.readouterr().out
+    assert "✗" in out
+    assert reason in out
+
+
+def test_conv_output_size_rejects_float_result(capsys):
+    def as_float(n, f, stride=1, padding=0):
+        return float((n + 2 * padding - f) // stride + 1)
+
+    assert cnn.check_conv_output_size(as_float) is False
+    assert "return an int" in capsys.readouterr().out
