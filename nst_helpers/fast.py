@@ -216,6 +216,18 @@ def hub_cache_dir() -> Path:
     return Path(os.environ.get("TFHUB_CACHE_DIR", Path(tempfile.gettempdir()) / "tfhub_modules"))
 
 
+def hub_module_dir(handle: str = HUB_HANDLE) -> Path:
+    """The folder TF Hub caches ``handle`` in (named by the SHA-1 of the handle).
+
+    Args:
+        handle: The module's URL.
+
+    Returns:
+        The module's cache folder (it may not exist).
+    """
+    return hub_cache_dir() / hashlib.sha1(handle.encode("utf8")).hexdigest()
+
+
 def _load_hub(handle: str) -> HubStylizer:
     try:
         import tensorflow_hub as hub
@@ -236,11 +248,11 @@ def _load_hub(handle: str) -> HubStylizer:
             raise NSTError(
                 f"the SavedModel in {local} could not be loaded ({text}); download it again"
             ) from None
-        cache = hub_cache_dir()
-        if cache.is_dir() and any(cache.iterdir()) and "urlopen" not in text:
+        cached = hub_module_dir(handle)
+        if cached.is_dir():
             raise NSTError(
-                f"the TF Hub cache {cache} seems damaged ({text}); delete that folder (or set "
-                "TFHUB_CACHE_DIR to an empty one) and run again online"
+                f"the TF Hub cache folder {cached} is damaged or partial ({text}); delete that "
+                "folder (or set TFHUB_CACHE_DIR to an empty one) and run again online"
             ) from None
         raise NSTError(
             f"the TF Hub module could not be loaded ({text}); connect to the internet once, "

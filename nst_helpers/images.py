@@ -278,7 +278,11 @@ def _open_pil(source: ImageSource) -> tuple[Image.Image, str]:
         )
     text = os.fspath(source)
     if isinstance(source, str) and "://" in text:
-        return _decode(_download(text), text), text
+        data, cached = _download(text)
+        image = _decode(data, text)
+        if not cached:
+            _store_in_cache(text, data)  # only what decoded as an image
+        return image, text
     path = Path(text).expanduser()
     if not path.exists() and isinstance(source, str) and os.sep not in text and "." not in text:
         path = image_path(text)  # a bundled short name such as "tuebingen"
@@ -397,14 +401,27 @@ def cache_dir() -> Path:
     return Path(os.environ.get("NST_CACHE_DIR", default))
 
 
-def _download(url: str) -> bytes:
-    """Download an http(s) URL with a timeout and a size cap, caching the bytes on disk."""
+def _cache_path(url: str) -> Path:
+    return cache_dir() / "images" / hashlib.sha256(url.encode()).hexdigest()
+
+
+def _store_in_cache(url: str, data: bytes) -> None:
+    path = _cache_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def _download(url: str) -> tuple[bytes, bool]:
+    """Download an http(s) URL with a timeout and a size cap; return its bytes and if cached."""
     scheme = urllib.parse.urlparse(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise NSTError(f"cannot load {url}: only http:// and https:// URLs are supported")
-    cached = cache_dir() / "images" / hashlib.sha256(url.encode()).hexdigest()
+    cached = _cache_path(url)
     if cached.is_file() and cached.stat().st_size > 0:
-        return cached.read_bytes()
+        return cached.read_bytes(), True
     request = urllib.request.Request(url, headers={"User-Agent": "nst-helpers"})
     try:
         with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
@@ -425,12 +442,7 @@ def _download(url: str) -> bytes:
         ) from None
     if len(data) > MAX_DOWNLOAD_BYTES:
         raise NSTError(_too_big(url))
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cached.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, cached)
-    return data
+    return data, False
 
 
 def _too_big(url: str) -> str:

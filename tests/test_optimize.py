@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nst_helpers.errors import NSTError
+from nst_helpers.images import load_image
+from nst_helpers.optimize import GatysStylizer, get_stylizer, stylize
+
+
+@pytest.fixture(scope="module")
+def images64():
+    return load_image("tuebingen", max_dim=64), load_image("starry_night", max_dim=64)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_loop_lowers_the_total_loss_in_20_steps(images64, optimizer):
+    result = stylize(
+        *images64, backbone="vgg16-hed", max_dim=64, steps=20, optimizer=optimizer, progress=False
+    )
+    totals = result.history["total"]
+    assert result.steps == 20 and len(totals) == 20
+    assert min(totals) < 0.5 * totals[0]
+    assert result.final_losses["total"] == min(totals)
+    image = result.image.numpy()
+    assert image.shape == (1, 48, 64, 3) and 0 <= image.min() and image.max() <= 1
+    assert not np.allclose(image, images64[0].numpy(), atol=0.02)  # it changed the picture
+    assert len(result.snapshots) == 10 and result.snapshots[0][0] == 0
+    assert result.backbone == "vgg16-hed" and result.elapsed > 0
+
+
+def test_new_weights_take_effect_without_retracing(images64):
+    stylizer = get_stylizer("vgg16-hed")
+    common = dict(max_dim=64, steps=2, progress=False)
+    stylizer.stylize(*images64, style_weight=1.0, **common)
+    traces = stylizer.trace_count
+    low = stylizer.stylize(*images64, style_weight=1.0, **common).history["style"][0]
+    high = stylizer.stylize(*images64, style_weight=10.0, **common).history["style"][0]
+    assert high == pytest.approx(10 * low, rel=1e-4)
+    assert stylizer.trace_count == traces
+
+
+def test_noise_init_starts_far_from_content(images64):
+    result = stylize(
+        *images64, backbone="vgg16-hed", max_dim=64, steps=2, init="noise", progress=False
+    )
+    assert result.history["content"][0] > 0
+
+
+def test_callback_can_stop_the_run(images64):
+    seen = []
+    result = stylize(
+        *images64,
+        backbone="vgg16-hed",
+        max_dim=64,
+        steps=10,
+        progress=False,
+        callback=lambda step, losses, image: seen.append(step) or step < 2,
+    )
+    assert seen == [0, 1, 2] and result.steps == 3 and "callback" in result.stop_reason
+
+
+def test_blow_up_stops_and_keeps_the_best_finite_image(images64):
+    result = stylize(
+        *images64,
+        backbone="vgg16-hed",
+        max_dim=64,
+        steps=30,
+        progress=False,
+        style_weight=1e12,
+        content_weight=1e12,
+        learning_rate=10.0,
+    )
+    assert np.isfinite(result.image.numpy()).all()
+    assert result.final_losses["total"] == min(result.history["total"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"steps": 0}, "steps"),
+        ({"max_dim": 10}, "max_dim"),
+        ({"style_weight": float("nan")}, "style_weight"),
+        ({"content_weight": -1.0}, "content_weight"),
+        ({"total_variation_weight": float("inf")}, "total_variation_weight"),
+        ({"optimizer": "sgd"}, "optimizer"),
+        ({"init": "style"}, "init"),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_work(images64, kwargs, name):
+    with pytest.raises(NSTError, match=name):
+        stylize(*images64, backbone="vgg16-hed", progress=False, **kwargs)
+
+
+def test_other_normalizations_run(images64):
+    stylizer = GatysStylizer("vgg16-hed", normalization="gatys")
+    result = stylizer.stylize(*images64, max_dim=64, steps=3, progress=False)
+    assert all(np.isfinite(v) for v in result.history["total"])
+    assert tf.reduce_all(tf.math.is_finite(result.image))
