@@ -1,0 +1,88 @@
+import datetime
+import tracemalloc
+
+import pytest
+
+from nst_helpers.errors import NSTError
+from nst_helpers.widgets import fast_panel, gatys_panel
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return gatys_panel(max_dim=64, steps=3, backbone="vgg16-hed")
+
+
+def test_run_shows_a_picture_progress_and_losses(panel):
+    result = panel.run()
+    assert result is not None and result.steps == 3
+    assert panel.picture.value[:4] == b"\x89PNG"
+    assert panel.progress.value == panel.progress.max == 3
+    assert "total" in panel.readout.value and "Done" in panel.status.value
+
+
+def test_moved_sliders_are_used_on_the_next_run(panel):
+    panel.style_weight.value = 1.0
+    low = panel.run().history["style"][0]
+    panel.style_weight.value = 100.0
+    high = panel.run().history["style"][0]
+    assert high == pytest.approx(100 * low, rel=1e-3)
+    panel.max_dim.value = 96
+    panel.steps.value = 2
+    result = panel.run()
+    assert result.image.shape[2] == 96 and result.steps == 2
+    assert panel.values["max_dim"] == 96
+
+
+def test_reruns_do_not_retrace_or_grow_memory(panel):
+    panel.max_dim.value, panel.steps.value = 64, 1
+    panel.run()
+    traces = panel.stylizer.trace_count
+    tracemalloc.start()
+    panel.run()
+    first, _ = tracemalloc.get_traced_memory()
+    for weight in range(20):
+        panel.content_weight.value = 10.0 ** (weight % 5)
+        panel.run()
+    last, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert panel.stylizer.trace_count == traces
+    assert last - first < 5_000_000
+
+
+def test_bad_input_shows_one_error_line_and_the_panel_still_works(panel):
+    panel.content_picker.dropdown.value = "upload…"
+    assert panel.run() is None
+    assert panel.status.value.count("error:") == 1 and "Upload" in panel.status.value
+    assert not panel.run_button.disabled
+    panel.content_picker.dropdown.value = "cat"
+    assert panel.run() is not None
+
+
+def test_uploaded_bytes_are_used(panel, png_file):
+    panel.content_picker.upload.value = (
+        {
+            "name": "photo.png",
+            "type": "image/png",
+            "size": png_file.stat().st_size,
+            "content": memoryview(png_file.read_bytes()),
+            "last_modified": datetime.datetime.now(),
+        },
+    )
+    assert panel.content_picker.dropdown.value == "upload…"
+    result = panel.run()
+    assert result is not None and result.image.shape[1:3] == (48, 64)
+
+
+def test_fast_panel_restylises_when_a_slider_moves():
+    panel = fast_panel(max_dim=128)
+    panel.run()
+    first = panel.picture.value
+    panel.strength.value = 0.3  # observers run the panel again
+    assert panel.picture.value != first and "strength 0.30" in panel.status.value
+
+
+def test_bad_starting_values_are_refused():
+    with pytest.raises(NSTError, match="max_dim"):
+        gatys_panel(max_dim=5000)
+    with pytest.raises(NSTError, match="bundled content"):
+        fast_panel(content="mona_lisa")
