@@ -152,6 +152,8 @@ def _diagnose_pool(x: np.ndarray, size: int, stride: int, got: np.ndarray) -> st
             f"the shape should be {want.shape}: (H − size) // stride + 1 rows, the same for "
             "columns, and the same channels; check the window loop's range (off by one?)"
         )
+    if want.shape[0] == want.shape[1] and np.allclose(got, np.swapaxes(want, 0, 1), atol=1e-5):
+        return "rows and columns are swapped (transposed): the output must keep the input's layout"
     if np.allclose(got, _average_pool(x, size, stride), atol=1e-5):
         return "these are window averages: max pooling keeps the largest value of each window"
     if np.allclose(got, np.maximum(want, 0.0), atol=1e-5):
@@ -187,7 +189,8 @@ def check_max_pool(max_pool: Callable[[np.ndarray, int, int], np.ndarray]) -> bo
     for size, stride in settings:
         for _ in range(3):
             height = int(rng.integers(size + 2, 16))
-            width = height + int(rng.integers(1, 6))  # never square: catches transposed output
+            # A non-square output (cols = rows + k) catches a transposed result.
+            width = height + stride * int(rng.integers(1, 4))
             channels = int(rng.integers(2, 6))
             x = rng.normal(-1.0, 1.0, (height, width, channels)).astype(np.float32)
             try:
