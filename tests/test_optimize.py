@@ -96,3 +96,33 @@ def test_other_normalizations_run(images64):
     result = stylizer.stylize(*images64, max_dim=64, steps=3, progress=False)
     assert all(np.isfinite(v) for v in result.history["total"])
     assert tf.reduce_all(tf.math.is_finite(result.image))
+
+
+class _NanAtStep(GatysStylizer):
+    """The real stylizer, except that the loss turns NaN at one step (as a blow-up would)."""
+
+    def __init__(self, bad_step):
+        super().__init__("vgg16-hed")
+        self.bad_step, self.calls = bad_step, 0
+
+    def loss(self, image, targets, weights):
+        losses, grad = super().loss(image, targets, weights)
+        self.calls += 1
+        if self.calls > self.bad_step:
+            losses = {**losses, "total": float("nan")}
+        return losses, grad * float("nan") if self.calls > self.bad_step else grad
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_nan_loss_stops_the_loop_and_returns_the_best_finite_image(images64, optimizer, capsys):
+    stylizer = _NanAtStep(bad_step=4)
+    result = stylizer.stylize(*images64, max_dim=64, steps=20, optimizer=optimizer)
+    assert result.steps == 4 and "nan" in result.stop_reason
+    assert "Stopped early" in capsys.readouterr().out
+    assert np.isfinite(result.image.numpy()).all()
+    assert result.final_losses["total"] == min(result.history["total"])
+
+
+def test_nan_at_the_first_step_is_an_error_not_a_picture(images64):
+    with pytest.raises(NSTError, match="first step"):
+        _NanAtStep(bad_step=0).stylize(*images64, max_dim=64, steps=5, progress=False)
