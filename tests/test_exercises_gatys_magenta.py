@@ -1,6 +1,5 @@
 """The exercise checkers of notebooks 03 and 04 accept right answers and reject typical mistakes."""
 
-import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -288,10 +287,9 @@ def test_resize_rejects_typical_mistakes(fn, words, capsys):
     assert words in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_checkers_are_stable_over_random_inputs(seed):
-    """The right answers pass whatever random inputs the checkers draw."""
-    np.random.seed(seed)
+@pytest.mark.parametrize("attempt", range(5))
+def test_checkers_accept_right_answers_on_any_draw(attempt):
+    """The checkers draw new random inputs on every call; right answers pass every draw."""
     assert gatys.check_total_variation(tv_right)
     assert gatys.check_style_loss(style_right)
     assert gatys.check_deprocess(deprocess_right)
