@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from .config import offline_requested
 from .errors import NSTError, check_choice, check_float
 from .images import ImageSource, load_image
 
@@ -292,7 +293,7 @@ def load_stylizer(source: str = "auto", verbose: bool = True) -> HubStylizer | O
         stylizer = _load_hub(handle)
     elif source != "auto":
         stylizer = _load_hub(source)
-    elif os.environ.get("NST_OFFLINE", "").strip().lower() in ("1", "true", "yes"):
+    elif offline_requested():
         stylizer, reason = OnnxStylizer(), "NST_OFFLINE is set"
     else:
         try:

@@ -232,7 +232,8 @@ def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
     elif name == "vgg19":
         backbone = _load_vgg19()
     elif offline_requested():
-        backbone = _load_vgg16_hed("NST_OFFLINE is set")
+        reason = "NST_OFFLINE is set"
+        backbone = _load_vgg16_hed(reason)
     else:
         try:
             backbone = _load_vgg19()

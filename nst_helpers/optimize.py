@@ -270,6 +270,8 @@ class _Run:
         self.stop_reason = ""
         self.start = time.perf_counter()
         self.bar = _progress_bar(steps) if progress else None
+        # Adam's steps are all taken; L-BFGS's line search may try a far-off point and back off.
+        self.guard_explosion = True
 
     def record(self, image: tf.Tensor) -> tf.Tensor | None:
         """Evaluate ``image``; record it; return the gradient, or None to stop."""
@@ -282,7 +284,7 @@ class _Run:
                 "(lower the weights or the learning rate)"
             )
             return None
-        if step and total > EXPLOSION_FACTOR * self.history["total"][0]:
+        if self.guard_explosion and step and total > EXPLOSION_FACTOR * self.history["total"][0]:
             self.stop_reason = (
                 f"the loss exploded to {total:.3g} at step {step}; stopped and kept the best "
                 "image (lower the learning rate)"
@@ -323,6 +325,7 @@ class _Run:
 
     def lbfgs(self, image: tf.Tensor) -> None:
         shape = image.shape
+        self.guard_explosion = False
 
         class _Stop(Exception):
             pass
