@@ -33,6 +33,7 @@ REPO_LINE = re.compile(r'^REPO = "[^"]*"', re.MULTILINE)
 
 def strip(notebook: nbformat.NotebookNode) -> None:
     """Drop outputs of unchecked cells; point badges and ``REPO = …`` lines at REPOSITORY."""
+    notebook.metadata.pop("widgets", None)  # saved widget state is output too
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "markdown":

@@ -39,6 +39,11 @@ def test_outputs_are_stored_only_in_checked_cells(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_widget_state_is_stored(path):
+    assert "widgets" not in json.loads(path.read_text())["metadata"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_opening_and_closing_sections(path):
     all_cells = cells(path)
     markdown = [source(c) for c in all_cells if c["cell_type"] == "markdown"]
