@@ -63,6 +63,9 @@ class _ImagePicker(widgets.HBox):
 class _Panel(widgets.VBox):
     """What both panels share: pickers, a Run button, status line and picture."""
 
+    _kind = ""
+    _hooks: tuple[str, ...] = ()
+
     def __init__(self, content: str, style: str, controls: list[widgets.Widget]) -> None:
         self.content_picker = _ImagePicker("content", content)
         self.style_picker = _ImagePicker("style", style)
@@ -76,6 +79,15 @@ class _Panel(widgets.VBox):
             + self._extra()
             + [self.picture]
         )
+        self._add_css_classes()
+
+    def _add_css_classes(self) -> None:
+        """Give the panel and its parts stable CSS classes (``nst-…``) for styling and tests."""
+        self.add_class(f"nst-{self._kind}-panel")
+        for name in ("run_button", "status", "picture", "content_picker", "style_picker"):
+            getattr(self, name).add_class("nst-" + name.replace("_button", "").replace("_", "-"))
+        for name in self._hooks:
+            getattr(self, name).add_class("nst-" + name.replace("_", "-"))
 
     def _extra(self) -> list[widgets.Widget]:
         return []
@@ -108,6 +120,18 @@ class _Panel(widgets.VBox):
 
 class GatysPanel(_Panel):
     """Sliders for the Gatys loop; build it with :func:`gatys_panel`."""
+
+    _kind = "gatys"
+    _hooks = (
+        "max_dim",
+        "content_weight",
+        "style_weight",
+        "total_variation_weight",
+        "steps",
+        "optimizer",
+        "progress",
+        "readout",
+    )
 
     def __init__(
         self, content: str, style: str, backbone: str, max_dim: int, steps: int, optimizer: str
@@ -186,6 +210,9 @@ class GatysPanel(_Panel):
 
 class FastPanel(_Panel):
     """Sliders for the Magenta fast path; build it with :func:`fast_panel`."""
+
+    _kind = "fast"
+    _hooks = ("max_dim", "strength")
 
     def __init__(self, content: str, style: str, max_dim: int, strength: float) -> None:
         self.stylizer = load_stylizer()
