@@ -24,8 +24,23 @@ from .images import list_images, load_image, to_pil
 from .optimize import OPTIMIZERS, StyleTransferResult, get_stylizer
 
 UPLOAD = "upload…"
-_LAYOUT = widgets.Layout(width="460px")
+_WIDTH = "460px"  # every slider: a track long enough to drag, and aligned with the others
 _STYLE = {"description_width": "150px"}
+
+# Hover text (without one, ipywidgets 8 in JupyterLab 4 shows the word "null" on hover).
+TOOLTIPS = {
+    "max_dim": "longest side of the pictures, in pixels",
+    "content_weight": "how closely the result keeps the photo's content",
+    "style_weight": "how closely the result matches the painting's textures (Gram matrices)",
+    "total_variation_weight": "how smooth the result is (penalises pixel-to-pixel noise)",
+    "steps": "number of optimisation steps",
+    "optimizer": "adam: small steps; lbfgs: fewer, larger steps",
+    "strength": "0 keeps the photo's own look, 1 uses the painting's style fully",
+    "progress": "steps done",
+    "content": "a bundled photo, or upload… for your own",
+    "style": "a bundled painting, or upload… for your own",
+    "upload": "use your own image (JPEG, PNG, GIF, WEBP or BMP)",
+}
 
 
 def _png(image: tf.Tensor) -> bytes:
@@ -40,9 +55,15 @@ class _ImagePicker(widgets.HBox):
     def __init__(self, kind: str, value: str) -> None:
         names = list(list_images(kind))
         self.dropdown = widgets.Dropdown(
-            options=[*names, UPLOAD], value=value, description=kind, style=_STYLE
+            options=[*names, UPLOAD],
+            value=value,
+            description=kind,
+            style=_STYLE,
+            tooltip=TOOLTIPS[kind],
         )
-        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload")
+        self.upload = widgets.FileUpload(
+            accept="image/*", multiple=False, description="Upload", tooltip=TOOLTIPS["upload"]
+        )
         self.upload.observe(self._uploaded, names="value")
         super().__init__([self.dropdown, self.upload])
 
@@ -69,7 +90,9 @@ class _Panel(widgets.VBox):
     def __init__(self, content: str, style: str, controls: list[widgets.Widget]) -> None:
         self.content_picker = _ImagePicker("content", content)
         self.style_picker = _ImagePicker("style", style)
-        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button = widgets.Button(
+            description="Run", button_style="primary", icon="play", tooltip="run with these values"
+        )
         self.run_button.on_click(lambda _: self.run())
         self.status = widgets.HTML(value="Press Run.")
         self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="512px"))
@@ -138,21 +161,31 @@ class GatysPanel(_Panel):
     ) -> None:
         self.stylizer = get_stylizer(backbone)
         weights = self.stylizer.backbone.default_weights
-        self.max_dim = widgets.IntSlider(
-            value=max_dim, min=64, max=1024, step=32, description="max_dim", style=_STYLE
-        )
+        self.max_dim = _slider(widgets.IntSlider, "max_dim", max_dim, 64, 1024, 32)
         self.content_weight = _log_slider("content_weight", weights["content_weight"])
         self.style_weight = _log_slider("style_weight", weights["style_weight"])
         self.total_variation_weight = _log_slider(
             "total_variation_weight", weights["total_variation_weight"]
         )
-        self.steps = widgets.IntSlider(
-            value=steps, min=1, max=1000, description="steps", style=_STYLE
-        )
+        self.steps = _slider(widgets.IntSlider, "steps", steps, 1, 1000, 1)
         self.optimizer = widgets.ToggleButtons(
-            options=list(OPTIMIZERS), value=optimizer, description="optimizer", style=_STYLE
+            options=list(OPTIMIZERS),
+            value=optimizer,
+            description="optimizer",
+            style=_STYLE,
+            tooltip=TOOLTIPS["optimizer"],
         )
-        self.progress = widgets.IntProgress(value=0, min=0, max=steps, description="progress")
+        # ToggleButtons lacks this class in ipywidgets 8, so its label sat above the buttons.
+        self.optimizer.add_class("widget-inline-hbox")
+        self.progress = widgets.IntProgress(
+            value=0,
+            min=0,
+            max=steps,
+            description="progress",
+            style=_STYLE,
+            tooltip=TOOLTIPS["progress"],
+            layout=widgets.Layout(width=_WIDTH),
+        )
         self.readout = widgets.HTML(value="")
         controls = [
             self.max_dim,
@@ -216,23 +249,11 @@ class FastPanel(_Panel):
 
     def __init__(self, content: str, style: str, max_dim: int, strength: float) -> None:
         self.stylizer = load_stylizer()
-        self.max_dim = widgets.IntSlider(
-            value=max_dim,
-            min=64,
-            max=1024,
-            step=32,
-            description="max_dim",
-            style=_STYLE,
-            continuous_update=False,
+        self.max_dim = _slider(
+            widgets.IntSlider, "max_dim", max_dim, 64, 1024, 32, continuous_update=False
         )
-        self.strength = widgets.FloatSlider(
-            value=strength,
-            min=0.0,
-            max=1.0,
-            step=0.05,
-            description="strength",
-            style=_STYLE,
-            continuous_update=False,
+        self.strength = _slider(
+            widgets.FloatSlider, "strength", strength, 0.0, 1.0, 0.05, continuous_update=False
         )
         super().__init__(content, style, [self.max_dim, self.strength])
         for control in (self.max_dim, self.strength):
@@ -256,18 +277,31 @@ class FastPanel(_Panel):
         return image
 
 
+def _slider(kind: type, name: str, value, low, high, step, **options) -> widgets.Widget:
+    return kind(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=name,
+        tooltip=TOOLTIPS[name],
+        style=_STYLE,
+        layout=widgets.Layout(width=_WIDTH),
+        **options,
+    )
+
+
 def _log_slider(name: str, value: float) -> widgets.FloatLogSlider:
     exponent = round(float(tf.math.log(value) / tf.math.log(10.0))) if value > 0 else 0
-    return widgets.FloatLogSlider(
-        value=value,
+    return _slider(
+        widgets.FloatLogSlider,
+        name,
+        value,
+        exponent - 4,
+        exponent + 4,
+        0.25,
         base=10,
-        min=exponent - 4,
-        max=exponent + 4,
-        step=0.25,
-        description=name,
         readout_format=".2g",
-        style=_STYLE,
-        layout=_LAYOUT,
     )
 
 
