@@ -80,6 +80,22 @@ class _ImagePicker(widgets.HBox):
             raise NSTError(f"no {self.dropdown.description} image uploaded; press Upload first")
         return bytes(self.upload.value[0]["content"])
 
+    def load(self, max_dim: int | None = None) -> tf.Tensor:
+        """Load the chosen image; an error about an upload names the uploaded file."""
+        source = self.source
+        try:
+            return load_image(source, max_dim=max_dim)
+        except NSTError as exc:
+            if isinstance(source, str):
+                raise
+            label = (
+                f"the uploaded {self.dropdown.description} file {self.upload.value[0]['name']!r}"
+            )
+            message = str(exc)
+            if "the image bytes" in message:
+                raise NSTError(message.replace("the image bytes", label, 1)) from None
+            raise NSTError(f"{label}: {message}") from None
+
 
 class _Panel(widgets.VBox):
     """What both panels share: pickers, a Run button, status line and picture."""
@@ -90,6 +106,8 @@ class _Panel(widgets.VBox):
     def __init__(self, content: str, style: str, controls: list[widgets.Widget]) -> None:
         self.content_picker = _ImagePicker("content", content)
         self.style_picker = _ImagePicker("style", style)
+        for picker in (self.content_picker, self.style_picker):
+            picker.upload.observe(lambda _, picker=picker: self._check_upload(picker), "value")
         self.run_button = widgets.Button(
             description="Run", button_style="primary", icon="play", tooltip="run with these values"
         )
@@ -114,6 +132,20 @@ class _Panel(widgets.VBox):
 
     def _extra(self) -> list[widgets.Widget]:
         return []
+
+    def _check_upload(self, picker: _ImagePicker) -> None:
+        """Say at once whether an uploaded file is an image the panel can use."""
+        if not picker.upload.value:
+            return
+        try:
+            image = picker.load()
+        except NSTError as exc:
+            self.show_error(str(exc))
+            return
+        self.status.value = html.escape(
+            f"{picker.dropdown.description} image {picker.upload.value[0]['name']!r} uploaded "
+            f"({image.shape[2]}×{image.shape[1]} px); press Run."
+        )
 
     def show_error(self, message: str) -> None:
         """Show one readable error line in the panel."""
@@ -214,12 +246,14 @@ class GatysPanel(_Panel):
 
     def _run(self) -> StyleTransferResult:
         values = self.values
-        content = load_image(self.content_picker.source, max_dim=values["max_dim"])
-        style = load_image(self.style_picker.source, max_dim=values["max_dim"])
+        content = self.content_picker.load(max_dim=values["max_dim"])
+        style = self.style_picker.load(max_dim=values["max_dim"])
         self.progress.max = values["steps"]
         self.progress.value = 0
         self.progress.bar_style = "info"
-        self.status.value = f"Running {values['steps']} {values['optimizer']} steps…"
+        self.status.value = html.escape(
+            f"Running {values['steps']} {values['optimizer']} steps at max_dim {values['max_dim']}…"
+        )
         refresh = max(1, values["steps"] // 10)
 
         def on_step(step: int, losses: dict, image: tf.Tensor) -> None:
@@ -235,8 +269,11 @@ class GatysPanel(_Panel):
         self.progress.bar_style = "success"
         note = f" Stopped early: {result.stop_reason}." if result.stop_reason else ""
         self.status.value = html.escape(
-            f"Done: {result.steps} steps in {result.elapsed:.1f} s on {result.backbone} "
-            f"({result.optimizer}); showing the best image (step {result.best_step}).{note}"
+            f"Done: {result.steps} {result.optimizer} steps in {result.elapsed:.1f} s on "
+            f"{result.backbone} with max_dim {values['max_dim']}, content_weight "
+            f"{values['content_weight']:.3g}, style_weight {values['style_weight']:.3g}, "
+            f"total_variation_weight {values['total_variation_weight']:.3g}; showing the best "
+            f"image (step {result.best_step}).{note}"
         )
         return result
 
@@ -266,8 +303,8 @@ class FastPanel(_Panel):
 
     def _run(self) -> tf.Tensor:
         values = self.values
-        content = load_image(self.content_picker.source, max_dim=values["max_dim"])
-        style = load_image(self.style_picker.source)
+        content = self.content_picker.load(max_dim=values["max_dim"])
+        style = self.style_picker.load()
         image = self.stylizer(content, style, strength=values["strength"])
         self.picture.value = _png(image)
         self.status.value = html.escape(
