@@ -76,3 +76,18 @@ def test_auto_tries_vgg19_then_falls_back_with_one_notice(monkeypatch, tmp_path,
     else:
         assert printed.count("Backbone: vgg16-hed") == 1
         assert "VGG19 was not loaded" in printed and first.fallback_reason
+
+
+def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(
+    monkeypatch, tmp_path, capsys
+):
+    monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(models, "_LOADED", {})
+    cached = tmp_path / "models" / models._VGG19_NOTOP
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"\x89HDF\r\n half a download")
+    backbone = models.load_backbone("auto")
+    printed = capsys.readouterr().out
+    if backbone.name == "vgg16-hed":  # no network here, so the damaged file cannot be replaced
+        assert str(cached) in printed and "delete that file" in printed

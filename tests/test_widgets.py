@@ -1,4 +1,5 @@
 import datetime
+import os
 import tracemalloc
 
 import pytest
@@ -33,20 +34,27 @@ def test_moved_sliders_are_used_on_the_next_run(panel):
     assert panel.values["max_dim"] == 96
 
 
+def rss_bytes():
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def test_reruns_do_not_retrace_or_grow_memory(panel):
     panel.max_dim.value, panel.steps.value = 64, 1
-    panel.run()
+    for _ in range(3):
+        panel.run()
     traces = panel.stylizer.trace_count
     tracemalloc.start()
-    panel.run()
-    first, _ = tracemalloc.get_traced_memory()
+    heap_before, rss_before = tracemalloc.get_traced_memory()[0], rss_bytes()
     for weight in range(20):
         panel.content_weight.value = 10.0 ** (weight % 5)
-        panel.run()
-    last, _ = tracemalloc.get_traced_memory()
+        assert panel.run() is not None
+    heap_growth = tracemalloc.get_traced_memory()[0] - heap_before
+    rss_growth = rss_bytes() - rss_before
     tracemalloc.stop()
     assert panel.stylizer.trace_count == traces
-    assert last - first < 5_000_000
+    assert heap_growth < 5_000_000
+    assert rss_growth < 60_000_000, f"RSS grew by {rss_growth / 1e6:.0f} MB over 20 runs"
 
 
 def test_bad_input_shows_one_error_line_and_the_panel_still_works(panel):
