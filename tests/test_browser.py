@@ -120,7 +120,7 @@ def test_gatys_panel_sliders_change_the_picture(page, lab):
 
     panel.record()
     panel.click_run()
-    status = panel.wait_for_status(r"^Done", timeout=120)
+    status = panel.wait_for_run(r"^Done", timeout=120)
     bar = panel.part("progress").locator(".progress-bar")
     assert "progress-bar-success" in (bar.get_attribute("class") or "")
     assert bar.evaluate("el => el.style.width") == "100%"
@@ -158,22 +158,25 @@ def test_fast_panel_sliders_and_a_bad_upload(page, lab, tmp_path):
     assert max(panel.picture_size()) == start_dim
 
     # strength: drag left; the panel re-stylises when the handle is released.
+    panel.record()
     strength = panel.drag("strength", -60)
     assert _number(strength) < 1.0
-    panel.wait_for_status(rf"strength {re.escape(strength)}\.$")
+    panel.wait_for_run(rf"strength {re.escape(strength)}\.$")
     second = panel.wait_for_new_picture(first)
 
     # max_dim: one step down with the keyboard (Tab to the slider, arrow key).
+    panel.record()
     max_dim = panel.press("max-dim", "ArrowLeft")
     assert int(max_dim) == start_dim - 32
-    panel.wait_for_status(rf"^Done: {max_dim}×\d+ px")
+    panel.wait_for_run(rf"^Done: {max_dim}×\d+ px")
     panel.wait_for_new_picture(second)
     assert max(panel.picture_size()) == int(max_dim)
     panel.screenshot(ARTIFACTS / "fast_panel.png")
 
     # Typed numbers cannot break it: ipywidgets clamps them to the slider's range.
+    panel.record()
     assert panel.type_into("strength", "-5") == "0.00"
-    panel.wait_for_status(r"strength 0\.00\.$")
+    panel.wait_for_run(r"strength 0\.00\.$")
 
     # A student uploads a text file that has a .jpg name: one readable error, at once.
     bad = tmp_path / "holiday.jpg"
@@ -183,14 +186,16 @@ def test_fast_panel_sliders_and_a_bad_upload(page, lab, tmp_path):
     status = panel.wait_for_status(r"^error: ", timeout=30)
     assert "holiday.jpg" in status and "not an image" in status, status
     assert status.count("error:") == 1
+    panel.record()
     panel.click_run()  # Run says the same, and the Run button comes back
-    panel.wait_for_status(r"^error: .*holiday\.jpg")
+    panel.wait_for_run(r"^error: .*holiday\.jpg")
     assert panel.part("run").is_enabled()
     assert panel.picture_src() == picture
     panel.screenshot(ARTIFACTS / "fast_panel_error.png")
 
     # … and the panel still works: pick a bundled photo, press Run.
     panel.choose("content", "cat")
+    panel.record()
     panel.click_run()
-    panel.wait_for_status(r"^Done")
+    panel.wait_for_run(r"^Done")
     panel.wait_for_new_picture(picture)

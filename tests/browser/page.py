@@ -183,14 +183,19 @@ class Panel:
         self.part(f"{picker}-picker").locator("select").select_option(name)
 
     def record(self) -> None:
-        """Start recording what changes in the panel (progress width, picture, status)."""
+        """Start recording what changes in the panel (Run button, progress, picture, status).
+
+        Call it before the action that starts a run, then :meth:`wait_for_run`.
+        """
         self.root.evaluate(
             """root => {
                 const bar = root.querySelector('.nst-progress .progress-bar');
                 const img = root.querySelector('.nst-picture');
+                const button = root.querySelector('.nst-run');
                 const log = window.__nstLog = [];
                 const note = () => log.push({
-                    t: performance.now(), width: bar ? bar.style.width : null,
+                    t: performance.now(), busy: button.disabled,
+                    width: bar ? bar.style.width : null,
                     src: img.src, status: root.querySelector('.nst-status').innerText,
                 });
                 window.__nstObserver?.disconnect();
@@ -200,6 +205,35 @@ class Panel:
                 });
             }"""
         )
+
+    def wait_for_run(self, pattern: str, timeout: float = 120) -> str:
+        """Wait until a run started after :meth:`record` has ended with a status matching
+        the regular expression ``pattern``; return the status line.
+
+        A run disables the Run button until it ends, so "the button was disabled since record()
+        and is enabled again" tells this run from the one before, even if both say the same.
+        """
+        try:
+            self.page.wait_for_function(
+                """([root, pattern]) => {
+                    const button = root.querySelector('.nst-run');
+                    const status = root.querySelector('.nst-status').innerText;
+                    return (window.__nstLog || []).some(e => e.busy) && !button.disabled
+                        && new RegExp(pattern).test(status);
+                }""",
+                arg=[self.root.element_handle(), pattern],
+                timeout=timeout * 1000,
+                polling=200,
+            )
+        except Exception as exc:
+            raise AssertionError(
+                f"no run ended with a status matching {pattern!r}; it says {self.status()!r}; "
+                f"the Run button was {'' if self._was_busy() else 'never '}disabled meanwhile"
+            ) from exc
+        return self.status()
+
+    def _was_busy(self) -> bool:
+        return any(entry["busy"] for entry in self.recorded())
 
     def recorded(self) -> list[dict]:
         """What :meth:`record` saw so far."""
