@@ -52,8 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-s", "--style", dest="style_opt", metavar="STYLE", help=argparse.SUPPRESS)
     parser.add_argument("-o", "--output", help="output image (.png, .jpg, .webp or .bmp)")
     parser.add_argument("--method", default="fast", help="fast (Magenta, default) or gatys")
-    parser.add_argument("--max-dim", type=int, help="longest side in pixels")
-    parser.add_argument("--steps", type=int, help="Gatys: forward-and-backward passes")
+    parser.add_argument(
+        "--max-dim",
+        type=int,
+        help="longest side in pixels (fast: 384; gatys: 256 on a CPU, 512 on a GPU)",
+    )
+    parser.add_argument(
+        "--steps", type=int, help="Gatys: most forward-and-backward passes (default 200 on a CPU)"
+    )
     parser.add_argument("--content-weight", type=float, help="Gatys: content_weight")
     parser.add_argument("--style-weight", type=float, help="Gatys: style_weight")
     parser.add_argument("--tv-weight", type=float, help="Gatys: total_variation_weight")
@@ -163,22 +169,27 @@ def _run(args: argparse.Namespace, method: str, content: str, style: str, output
     else:
         from .optimize import stylize
 
+        show_progress = sys.stderr.isatty()
+
         content_image = load_image(content)
         style_image = load_image(style)
         result = stylize(
             content_image,
             style_image,
             backbone=args.backbone,
-            max_dim=args.max_dim or 256,
-            steps=args.steps or 100,
+            max_dim=args.max_dim,
+            steps=args.steps,
             content_weight=args.content_weight,
             style_weight=args.style_weight,
             total_variation_weight=args.tv_weight,
             optimizer=args.optimizer or "lbfgs",
+            progress=show_progress,
         )
         image, engine = result.image, result.backbone
-        if result.stop_reason:
-            print(f"note: {result.stop_reason}", file=sys.stderr)
+        losses = ", ".join(f"{k} {v:.6g}" for k, v in result.final_losses.items())
+        print(f"Final loss after {result.steps} {result.optimizer} steps: {losses}")
+        if result.stop_reason and not show_progress:  # with a progress bar the loop says it
+            print(f"Stopped early: {result.stop_reason}")
     save_image(image, output)
     seconds = time.perf_counter() - start
     print(

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.optimize
 import tensorflow as tf
 
+from .config import estimate_seconds, gatys_defaults, has_gpu
 from .errors import NSTError, check_choice, check_float, check_int
 from .images import MAX_DIM_LIMIT, MIN_SIDE, ImageSource, load_image, scale_to_max_dim
 from .losses import NORMALIZATIONS, style_content_loss
@@ -46,6 +47,10 @@ COMPONENTS = ("total", "content", "style", "total_variation")
 ADAM_SETTINGS = {"learning_rate": 0.02, "beta_1": 0.99, "beta_2": 0.999, "epsilon": 0.1}
 #: A loss this many times its first value means the run has blown up.
 EXPLOSION_FACTOR = 1e6
+#: The loop stops early when the best loss improves by less than this fraction over
+#: :data:`STOP_WINDOW` steps (``tolerance=0`` turns the rule off).
+DEFAULT_TOLERANCE = 1e-3
+STOP_WINDOW = 25
 #: The largest number of steps the package accepts.
 MAX_STEPS = 100_000
 #: The largest loss weight the package accepts.
@@ -200,22 +205,27 @@ class GatysStylizer:
         content: ImageSource,
         style: ImageSource,
         *,
-        max_dim: int = 512,
-        steps: int = 100,
+        max_dim: int | None = None,
+        steps: int | None = None,
         content_weight: float | None = None,
         style_weight: float | None = None,
         total_variation_weight: float | None = None,
-        optimizer: str = "adam",
+        optimizer: str = "lbfgs",
         init: str = "content",
         learning_rate: float = ADAM_SETTINGS["learning_rate"],
         num_snapshots: int = 10,
+        tolerance: float = DEFAULT_TOLERANCE,
         seed: int = 0,
         callback: Callback | None = None,
         progress: bool = True,
     ) -> StyleTransferResult:
         """Stylise ``content`` with ``style``; see :func:`stylize` for the arguments."""
-        max_dim = check_int("max_dim", max_dim, MIN_SIDE, MAX_DIM_LIMIT)
-        steps = check_int("steps", steps, 1, MAX_STEPS)
+        defaults = gatys_defaults()
+        max_dim = check_int(
+            "max_dim", defaults["max_dim"] if max_dim is None else max_dim, MIN_SIDE, MAX_DIM_LIMIT
+        )
+        steps = check_int("steps", defaults["steps"] if steps is None else steps, 1, MAX_STEPS)
+        tolerance = check_float("tolerance", tolerance, 0.0, 1.0)
         optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
         init = check_choice("init", init, INITS)
         learning_rate = check_float("learning_rate", learning_rate, 0.0, 10.0, low_open=True)
@@ -227,7 +237,15 @@ class GatysStylizer:
         targets = self.targets(content_image, style_image)
         start = _initial_image(content_image, init, seed)
 
-        run = _Run(self, targets, weights, steps, num_snapshots, callback, progress)
+        if progress:
+            height, width = int(content_image.shape[1]), int(content_image.shape[2])
+            seconds = estimate_seconds(height, width, steps)
+            if seconds > 30:
+                print(
+                    f"Gatys: up to {steps} {optimizer} steps at {width}×{height} px, "
+                    f"about {seconds:.0f} s on this {'GPU' if has_gpu() else 'CPU'}."
+                )
+        run = _Run(self, targets, weights, steps, num_snapshots, callback, progress, tolerance)
         try:
             if optimizer == "adam":
                 run.adam(start, learning_rate)
@@ -253,7 +271,10 @@ class GatysStylizer:
 class _Run:
     """State of one optimisation: history, best image, snapshots, progress and stopping."""
 
-    def __init__(self, stylizer, targets, weights, steps, num_snapshots, callback, progress):
+    def __init__(
+        self, stylizer, targets, weights, steps, num_snapshots, callback, progress, tolerance=0.0
+    ):
+        self.tolerance = tolerance
         self.stylizer = stylizer
         self.targets = targets
         self.weights = weights
@@ -295,6 +316,11 @@ class _Run:
         self.times.append(time.perf_counter() - self.start)
         if total < self.best_loss:
             self.best_loss, self.best_image, self.best_step = total, image, step
+        if self._converged(step):
+            self.stop_reason = (
+                f"converged: the loss fell by less than {self.tolerance:.0e} of itself over the "
+                f"last {STOP_WINDOW} steps (step {step})"
+            )
         if step in self.snapshot_steps:
             self.snapshots.append((step, tf.identity(image)))
         if self.bar is not None:
@@ -304,6 +330,13 @@ class _Run:
             self.stop_reason = f"the callback stopped the run at step {step}"
             return None
         return grad
+
+    def _converged(self, step: int) -> bool:
+        """Whether the best loss improved by less than ``tolerance`` over the last window."""
+        if not self.tolerance or step < STOP_WINDOW:
+            return False
+        before = min(self.history["total"][: step - STOP_WINDOW + 1])
+        return before - self.best_loss < self.tolerance * before
 
     @property
     def done(self) -> bool:
@@ -348,7 +381,7 @@ class _Run:
                 jac=True,
                 method="L-BFGS-B",
                 bounds=scipy.optimize.Bounds(0.0, 1.0),
-                options={"maxfun": self.steps + 1, "maxiter": self.steps, "maxcor": 20},
+                options={"maxfun": self.steps + 1, "maxiter": self.steps, "maxcor": 10},
             )
         except _Stop:
             pass
@@ -439,15 +472,16 @@ def stylize(
     style: ImageSource,
     *,
     backbone: str = "auto",
-    max_dim: int = 512,
-    steps: int = 100,
+    max_dim: int | None = None,
+    steps: int | None = None,
     content_weight: float | None = None,
     style_weight: float | None = None,
     total_variation_weight: float | None = None,
-    optimizer: str = "adam",
+    optimizer: str = "lbfgs",
     init: str = "content",
     learning_rate: float = ADAM_SETTINGS["learning_rate"],
     num_snapshots: int = 10,
+    tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
     callback: Callback | None = None,
     progress: bool = True,
@@ -459,15 +493,18 @@ def stylize(
         style: The style image (likewise).
         backbone: ``"auto"`` (VGG19 if it can be loaded, else ``vgg16-hed``), ``"vgg19"`` or
             ``"vgg16-hed"``.
-        max_dim: Longest side of both images in pixels.
-        steps: Forward-and-backward passes (Adam steps, or L-BFGS function evaluations).
+        max_dim: Longest side of both images in pixels (default: 512 on a GPU, 256 on a CPU).
+        steps: The most forward-and-backward passes (Adam steps, or L-BFGS function
+            evaluations); default 500 on a GPU, 200 on a CPU (about a minute at 256 px).
         content_weight: Weight of the content loss; ``None`` takes the backbone's default.
         style_weight: Weight of the style loss; ``None`` takes the backbone's default.
         total_variation_weight: Weight of the total-variation loss; ``None`` takes the default.
-        optimizer: ``"adam"`` or ``"lbfgs"``.
+        optimizer: ``"lbfgs"`` (the default: fewer passes for the same loss) or ``"adam"``.
         init: Start from the ``"content"`` image or from uniform ``"noise"``.
         learning_rate: Adam's learning rate (the tutorial's 0.02).
         num_snapshots: How many images to keep evenly through the run.
+        tolerance: Stop early when the best loss improves by less than this fraction of itself
+            over 25 steps; 0 always runs every step.
         seed: Seed of the noise start.
         callback: Called as ``callback(step, losses, image)`` after each step; return ``False``
             to stop.
@@ -491,6 +528,7 @@ def stylize(
         init=init,
         learning_rate=learning_rate,
         num_snapshots=num_snapshots,
+        tolerance=tolerance,
         seed=seed,
         callback=callback,
         progress=progress,

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -91,3 +92,28 @@ def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(
     printed = capsys.readouterr().out
     if backbone.name == "vgg16-hed":  # no network here, so the damaged file cannot be replaced
         assert str(cached) in printed and "delete that file" in printed
+
+
+def test_blockwise_path_gives_the_same_features_and_gradient(hed, monkeypatch):
+    extractor = models.StyleContentExtractor(hed)
+    image = load_image("tuebingen", max_dim=96)
+
+    def loss_and_grad():
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            out = extractor(image)
+            values = [*out["style"].values(), *out["content"].values()]
+            loss = tf.add_n([tf.reduce_mean(tf.square(v)) for v in values])
+        return out, loss, tape.gradient(loss, image)
+
+    plain, plain_loss, plain_grad = loss_and_grad()
+    monkeypatch.setattr(models, "BLOCKWISE_PIXELS", 100)  # force the memory-saving path
+    block, block_loss, block_grad = loss_and_grad()
+    assert extractor._blocks is not None
+    for kind in ("style", "content"):
+        for name, value in plain[kind].items():
+            np.testing.assert_allclose(block[kind][name], value, rtol=1e-4, atol=1e-3)
+    assert float(block_loss) == pytest.approx(float(plain_loss), rel=1e-5)
+    np.testing.assert_allclose(
+        block_grad, plain_grad, rtol=1e-3, atol=1e-6 * float(tf.reduce_max(tf.abs(plain_grad)))
+    )

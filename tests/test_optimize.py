@@ -126,3 +126,22 @@ def test_nan_loss_stops_the_loop_and_returns_the_best_finite_image(images64, opt
 def test_nan_at_the_first_step_is_an_error_not_a_picture(images64):
     with pytest.raises(NSTError, match="first step"):
         _NanAtStep(bad_step=0).stylize(*images64, max_dim=64, steps=5, progress=False)
+
+
+def test_stopping_rule_ends_a_converged_run_and_can_be_turned_off(images64):
+    common = dict(backbone="vgg16-hed", max_dim=64, steps=30, progress=False)
+    loose = stylize(*images64, tolerance=0.999, **common)  # "converged" unless 99.9 % lower
+    assert loose.steps == 26 and loose.stop_reason.startswith("converged")
+    full = stylize(*images64, tolerance=0.0, **common)
+    assert full.steps == 30 and full.stop_reason == ""
+
+
+def test_defaults_suit_the_hardware(images64):
+    from nst_helpers.config import gatys_defaults, has_gpu
+
+    defaults = gatys_defaults()
+    assert defaults == (
+        {"max_dim": 512, "steps": 500} if has_gpu() else {"max_dim": 256, "steps": 200}
+    )
+    result = stylize(*images64, backbone="vgg16-hed", steps=1, progress=False)
+    assert max(result.image.shape[1:3]) == defaults["max_dim"] and result.optimizer == "lbfgs"
