@@ -1,0 +1,72 @@
+"""The TensorFlow tutorial's Gatys loop, as a plain process: the benchmark's reference.
+
+A ``tf.Variable`` image, ``tf.keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99,
+epsilon=0.1)``, a ``@tf.function`` train step with ``tf.GradientTape``, pixels clipped to
+``[0, 1]`` after each step, a fixed number of steps from the content image. The objective
+(backbone, layers, loss convention, weights) is the package's, so both sides of the benchmark
+minimise the same function.
+
+Prints one JSON line: steps, seconds of optimisation, and the final loss per component.
+
+    python benchmarks/reference_tutorial.py --backbone vgg16-hed --max-dim 256 --steps 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import tensorflow as tf
+
+from nst_helpers.images import load_image, save_image
+from nst_helpers.losses import style_content_loss
+from nst_helpers.models import StyleContentExtractor, load_backbone
+
+
+def main() -> None:
+    """Run the tutorial's loop and print its result as JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backbone", default="vgg16-hed")
+    parser.add_argument("--content", default="tuebingen")
+    parser.add_argument("--style", default="starry_night")
+    parser.add_argument("--max-dim", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--content-weight", type=float, default=1e4)
+    parser.add_argument("--style-weight", type=float, default=1.0)
+    parser.add_argument("--tv-weight", type=float, default=0.05)
+    parser.add_argument("-o", "--output")
+    args = parser.parse_args()
+
+    extractor = StyleContentExtractor(load_backbone(args.backbone, verbose=False))
+    content = load_image(args.content, max_dim=args.max_dim)
+    style = load_image(args.style, max_dim=args.max_dim)
+    targets = {"content": extractor(content)["content"], "style": extractor(style)["style"]}
+    weights = (args.content_weight, args.style_weight, args.tv_weight)
+
+    def losses_of(image):
+        return style_content_loss(extractor(image), targets, image, *weights)
+
+    image = tf.Variable(content)
+    opt = tf.keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=1e-1)
+
+    @tf.function
+    def train_step(image):
+        with tf.GradientTape() as tape:
+            loss = losses_of(image)["total"]
+        grad = tape.gradient(loss, image)
+        opt.apply_gradients([(grad, image)])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        train_step(image)
+    final = {name: float(value) for name, value in losses_of(image).items()}
+    seconds = time.perf_counter() - start
+    if args.output:
+        save_image(image, args.output)
+    print(json.dumps({"steps": args.steps, "seconds": seconds, "losses": final}))
+
+
+if __name__ == "__main__":
+    main()
