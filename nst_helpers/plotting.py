@@ -88,12 +88,7 @@ def plot_losses(
         positive = values > 0
         if positive.any():
             ax.plot(x[positive], values[positive], label=name, lw=2 if name == "total" else 1)
-    ax.set_yscale("log")
-    ax.set_xlabel("seconds" if times is not None else "step")
-    ax.set_ylabel("loss (weights applied)")
-    ax.set_title(title)
-    ax.legend()
-    ax.grid(True, which="both", alpha=0.3)
+    _log_axes(ax, "seconds" if times is not None else "step", "loss (weights applied)", title)
     return fig
 
 
@@ -113,13 +108,18 @@ def compare_losses(
     fig, ax = plt.subplots(figsize=(7, 4))
     for label, (times, totals) in runs.items():
         ax.plot(times, totals, label=label)
+    _log_axes(ax, "seconds", "total loss", title)
+    return fig
+
+
+def _log_axes(ax: plt.Axes, xlabel: str, ylabel: str, title: str) -> None:
+    """Log-scale y, labels, title, legend and a light grid."""
     ax.set_yscale("log")
-    ax.set_xlabel("seconds")
-    ax.set_ylabel("total loss")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
     ax.grid(True, which="both", alpha=0.3)
-    return fig
 
 
 def show_snapshots(

@@ -116,30 +116,20 @@ def check_conv_output_size(conv_output_size: Callable[[int, int, int, int], int]
     return True
 
 
-def _reference_max_pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+def _pool(x: np.ndarray, size: int, stride: int, reduce=np.max) -> np.ndarray:
+    """Pool ``x`` (H×W×C) with windows of ``size`` and ``stride``, reducing each by ``reduce``."""
     rows = (x.shape[0] - size) // stride + 1
     cols = (x.shape[1] - size) // stride + 1
     out = np.empty((rows, cols, x.shape[2]), dtype=x.dtype)
     for i in range(rows):
         for j in range(cols):
             window = x[i * stride : i * stride + size, j * stride : j * stride + size]
-            out[i, j] = window.max(axis=(0, 1))
-    return out
-
-
-def _average_pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
-    rows = (x.shape[0] - size) // stride + 1
-    cols = (x.shape[1] - size) // stride + 1
-    out = np.empty((rows, cols, x.shape[2]), dtype=x.dtype)
-    for i in range(rows):
-        for j in range(cols):
-            window = x[i * stride : i * stride + size, j * stride : j * stride + size]
-            out[i, j] = window.mean(axis=(0, 1))
+            out[i, j] = reduce(window, axis=(0, 1))
     return out
 
 
 def _diagnose_pool(x: np.ndarray, size: int, stride: int, got: np.ndarray) -> str:
-    want = _reference_max_pool(x, size, stride)
+    want = _pool(x, size, stride)
     if got.shape == want.shape[:2]:
         return "the channel axis is missing: pool each channel on its own and keep all C of them"
     if (
@@ -154,7 +144,7 @@ def _diagnose_pool(x: np.ndarray, size: int, stride: int, got: np.ndarray) -> st
         )
     if want.shape[0] == want.shape[1] and np.allclose(got, np.swapaxes(want, 0, 1), atol=1e-5):
         return "rows and columns are swapped (transposed): the output must keep the input's layout"
-    if np.allclose(got, _average_pool(x, size, stride), atol=1e-5):
+    if np.allclose(got, _pool(x, size, stride, np.mean), atol=1e-5):
         return "these are window averages: max pooling keeps the largest value of each window"
     if np.allclose(got, np.maximum(want, 0.0), atol=1e-5):
         return (
