@@ -81,3 +81,16 @@ def estimate_seconds(height: int, width: int, steps: int) -> float:
     """
     rate = SECONDS_PER_PIXEL_STEP["gpu" if has_gpu() else "cpu"]
     return rate * height * width * steps
+
+
+def announce(notice: str, online: str, reason: str) -> None:
+    """Print which backend runs, once, and why the online one was not used.
+
+    Args:
+        notice: The backend's one-line notice.
+        online: The online source's name (e.g. ``"VGG19"``).
+        reason: Why it was not loaded (empty when it was, or was not asked for).
+    """
+    print(notice)
+    if reason:
+        print(f"  ({online} was not loaded: {reason})")

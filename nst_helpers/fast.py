@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from .config import offline_requested
+from .config import announce, offline_requested
 from .errors import NSTError, check_choice, check_float
 from .images import ImageSource, load_image
 
@@ -302,7 +302,5 @@ def load_stylizer(source: str = "auto", verbose: bool = True) -> HubStylizer | O
             stylizer, reason = OnnxStylizer(), str(exc)
     _LOADED[source] = stylizer
     if verbose:
-        print(stylizer.notice)
-        if reason:
-            print(f"  (TF Hub was not loaded: {reason})")
+        announce(stylizer.notice, "TF Hub", reason)
     return stylizer

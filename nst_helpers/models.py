@@ -20,7 +20,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from .config import offline_requested
+from .config import announce, has_gpu, offline_requested
 from .errors import NSTError, check_choice
 from .losses import gram_matrix
 
@@ -164,8 +164,8 @@ class StyleContentExtractor:
     def __call__(self, image: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
         """Extract features.
 
-        Images of more than :data:`BLOCKWISE_PIXELS` pixels run block by block, each block
-        recomputed during backpropagation instead of kept: the same numbers, much less memory,
+        On a CPU, images of more than :data:`BLOCKWISE_PIXELS` pixels run block by block, each
+        block recomputed during backpropagation instead of kept: the same numbers, less memory,
         about a third more time.
 
         Args:
@@ -175,7 +175,8 @@ class StyleContentExtractor:
             ``{"style": {layer: gram [1, C, C]}, "content": {layer: features [1, h, w, C]}}``.
         """
         height, width = image.shape[1], image.shape[2]
-        if height is not None and width is not None and height * width > BLOCKWISE_PIXELS:
+        large = height is not None and width is not None and height * width > BLOCKWISE_PIXELS
+        if large and not has_gpu():
             return self._blockwise(image)
         outputs = self.model(self.backbone.preprocess(image))
         if not isinstance(outputs, (list, tuple)):
@@ -300,9 +301,7 @@ def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
             backbone = _load_vgg16_hed(reason)
     _LOADED[name] = backbone
     if verbose:
-        print(backbone.notice)
-        if reason:
-            print(f"  (VGG19 was not loaded: {reason})")
+        announce(backbone.notice, "VGG19", reason)
     return backbone
 
 
