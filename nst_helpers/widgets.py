@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 
 import ipywidgets as widgets
 import tensorflow as tf
@@ -329,7 +330,7 @@ def _slider(kind: type, name: str, value, low, high, step, **options) -> widgets
 
 
 def _log_slider(name: str, value: float) -> widgets.FloatLogSlider:
-    exponent = round(float(tf.math.log(value) / tf.math.log(10.0))) if value > 0 else 0
+    exponent = round(math.log10(value)) if value > 0 else 0
     return _slider(
         widgets.FloatLogSlider,
         name,
