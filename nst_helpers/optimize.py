@@ -131,6 +131,7 @@ class GatysStylizer:
         #: How many times the loss function was traced (once per image size).
         self.trace_count = 0
         self._targets: dict[tuple, dict] = {}
+        self._sizes: dict[tuple, dict] = {}
         self._loss_and_grads = tf.function(self._loss_and_grads_py)
 
     # -- compiled pieces ---------------------------------------------------------------------
@@ -194,9 +195,13 @@ class GatysStylizer:
         return dict(zip(COMPONENTS, values.numpy().tolist())), grad
 
     def _layer_sizes(self, image: tf.Tensor) -> dict | None:
+        """Gatys' ``(N, M)`` per style layer; they depend only on the image's shape."""
         if self.normalization != "gatys":
             return None
-        return self.extractor.layer_sizes(image)
+        shape = tuple(image.shape)
+        if shape not in self._sizes:
+            self._sizes[shape] = self.extractor.layer_sizes(image)
+        return self._sizes[shape]
 
     # -- the loop ----------------------------------------------------------------------------
 
