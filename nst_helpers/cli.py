@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .config import BACKBONES, MAX_DIM_LIMIT, MAX_STEPS, MAX_WEIGHT, MIN_SIDE, OPTIMIZERS
 from .errors import NSTError, check_choice, check_float, check_int
 
 METHODS = ("fast", "gatys")
@@ -99,20 +100,20 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, str, str, Path]]:
     content = _one_of(args.content, args.content_opt, "content")
     style = _one_of(args.style, args.style_opt, "style")
     check_choice("--method", args.method, METHODS)
-    check_choice("--backbone", args.backbone, ("auto", "vgg19", "vgg16-hed"))
+    check_choice("--backbone", args.backbone, BACKBONES)
     if args.optimizer is not None:
-        check_choice("--optimizer", args.optimizer, ("adam", "lbfgs"))
+        check_choice("--optimizer", args.optimizer, OPTIMIZERS)
     if args.max_dim is not None:
-        check_int("--max-dim", args.max_dim, 32, 4096)
+        check_int("--max-dim", args.max_dim, MIN_SIDE, MAX_DIM_LIMIT)
     if args.steps is not None:
-        check_int("--steps", args.steps, 1, 100_000)
+        check_int("--steps", args.steps, 1, MAX_STEPS)
     for flag, value in (
         ("--content-weight", args.content_weight),
         ("--style-weight", args.style_weight),
         ("--tv-weight", args.tv_weight),
     ):
         if value is not None:
-            check_float(flag, value, 0.0, 1e12)
+            check_float(flag, value, 0.0, MAX_WEIGHT)
     check_float("--strength", args.strength, 0.0, 1.0)
 
     if content is None and style is None and args.output is None:

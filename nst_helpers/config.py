@@ -11,6 +11,21 @@ import os
 
 _TRUE = ("1", "true", "yes", "on")
 
+# Input limits shared by the package and the command line (which checks them before it imports
+# TensorFlow).
+#: The shorter side of an image must be at least this many pixels: VGG pools five times.
+MIN_SIDE = 32
+#: The largest ``max_dim`` the package accepts.
+MAX_DIM_LIMIT = 4096
+#: The largest number of steps the package accepts.
+MAX_STEPS = 100_000
+#: The largest loss weight the package accepts.
+MAX_WEIGHT = 1e12
+#: Backbones of the Gatys loop (see :mod:`nst_helpers.models`).
+BACKBONES = ("auto", "vgg19", "vgg16-hed")
+#: Optimizers of the Gatys loop (see :mod:`nst_helpers.optimize`).
+OPTIMIZERS = ("adam", "lbfgs")
+
 #: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
 #: Change it here and in pyproject.toml, then run ``python scripts/refresh_notebooks.py --strip-only``.
 REPOSITORY = "nst-teaching/nst-suite"

@@ -23,14 +23,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .config import MAX_DIM_LIMIT, MIN_SIDE
 from .errors import NSTError, check_int
 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray | tf.Tensor
 
-#: The shorter side of an image must be at least this many pixels: VGG pools five times.
-MIN_SIDE = 32
-#: The largest ``max_dim`` the package accepts.
-MAX_DIM_LIMIT = 4096
 #: Downloads larger than this are refused.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 #: Seconds to wait for a download before giving up.

@@ -20,11 +20,9 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from .config import announce, has_gpu, offline_requested
+from .config import BACKBONES, announce, has_gpu, offline_requested
 from .errors import NSTError, check_choice
 from .losses import gram_matrix
-
-BACKBONES = ("auto", "vgg19", "vgg16-hed")
 
 #: Images with more pixels than this run block by block, recomputing activations to save memory.
 BLOCKWISE_PIXELS = 400_000

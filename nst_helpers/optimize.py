@@ -26,9 +26,18 @@ import numpy as np
 import scipy.optimize
 import tensorflow as tf
 
-from .config import estimate_seconds, gatys_defaults, has_gpu
+from .config import (
+    MAX_DIM_LIMIT,
+    MAX_STEPS,
+    MAX_WEIGHT,
+    MIN_SIDE,
+    OPTIMIZERS,
+    estimate_seconds,
+    gatys_defaults,
+    has_gpu,
+)
 from .errors import NSTError, check_choice, check_float, check_int
-from .images import MAX_DIM_LIMIT, MIN_SIDE, ImageSource, load_image, scale_to_max_dim
+from .images import ImageSource, load_image, scale_to_max_dim
 from .losses import NORMALIZATIONS, style_content_loss
 from .models import (
     BACKBONES,
@@ -39,7 +48,6 @@ from .models import (
     load_backbone,
 )
 
-OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "noise")
 COMPONENTS = ("total", "content", "style", "total_variation")
 
@@ -51,10 +59,6 @@ EXPLOSION_FACTOR = 1e6
 #: :data:`STOP_WINDOW` steps (``tolerance=0`` turns the rule off).
 DEFAULT_TOLERANCE = 1e-3
 STOP_WINDOW = 25
-#: The largest number of steps the package accepts.
-MAX_STEPS = 100_000
-#: The largest loss weight the package accepts.
-MAX_WEIGHT = 1e12
 
 Callback = Callable[[int, dict[str, float], tf.Tensor], "bool | None"]
 

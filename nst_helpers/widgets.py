@@ -19,10 +19,11 @@ import math
 import ipywidgets as widgets
 import tensorflow as tf
 
+from .config import OPTIMIZERS
 from .errors import NSTError
 from .fast import load_stylizer
 from .images import list_images, load_image, to_pil
-from .optimize import OPTIMIZERS, StyleTransferResult, get_stylizer
+from .optimize import StyleTransferResult, get_stylizer
 
 UPLOAD = "upload…"
 _WIDTH = "460px"  # every slider: a track long enough to drag, and aligned with the others
