@@ -5,7 +5,8 @@ on the pixels. Two optimizers:
 
 * ``"adam"`` — the TensorFlow tutorial's settings (learning rate 0.02, β1 0.99, ε 0.1), pixels
   clipped to ``[0, 1]`` after each step;
-* ``"lbfgs"`` — SciPy's L-BFGS-B with TensorFlow gradients and box constraints ``[0, 1]``.
+* ``"lbfgs"`` — L-BFGS with TensorFlow gradients, pixels kept in ``[0, 1]`` (projected: pixels a
+  bound holds stay out of the step), a halving line search and 30 curvature pairs.
 
 One *step* is one forward and backward pass through the network for both, so step counts and
 times compare directly.
@@ -19,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
 import tensorflow as tf
 
 from .config import (
@@ -59,6 +60,16 @@ EXPLOSION_FACTOR = 1e6
 #: :data:`STOP_WINDOW` steps (``tolerance=0`` turns the rule off).
 DEFAULT_TOLERANCE = 1e-3
 STOP_WINDOW = 25
+#: L-BFGS keeps this many recent (step, gradient change) pairs as its model of the curvature …
+LBFGS_MEMORY = 30
+#: … in at most this many bytes, so large images keep fewer.
+LBFGS_MEMORY_BYTES = 200 * 2**20
+#: The first L-BFGS step moves no pixel by more than this: no curvature is known yet.
+LBFGS_FIRST_STEP = 0.05
+#: A step must lower the loss by this fraction of what the gradient predicts (Armijo's rule).
+ARMIJO = 1e-4
+#: The line search gives up below this step length.
+MIN_STEP = 1e-6
 
 Callback = Callable[[int, dict[str, float], tf.Tensor], "bool | None"]
 
@@ -366,34 +377,54 @@ class _Run:
             image, m, v = _adam_update(image, grad, m, v, tf.constant(float(t)), **hyper)
 
     def lbfgs(self, image: tf.Tensor) -> None:
-        shape = image.shape
+        """Projected L-BFGS: quasi-Newton steps, pixels clipped to ``[0, 1]``.
+
+        Pixels that a bound holds (at 0 with the gradient pushing down, or at 1 pushing up) are
+        left out of the step. A step is halved until the loss falls enough (Armijo); every
+        evaluation, kept or not, is one step.
+        """
         self.guard_explosion = False
+        shape = image.shape
+        x = np.clip(np.asarray(image, np.float32).ravel(), 0.0, 1.0)
+        pairs: deque = deque(maxlen=lbfgs_memory(x.size))
+        loss, grad = self._evaluate(x, shape)
+        while grad is not None and not self.done:
+            direction = _lbfgs_direction(x, grad, pairs)
+            if not direction.any():
+                self.stop_reason = (
+                    f"converged: the gradient is zero inside [0, 1] (step {len(self.times) - 1})"
+                )
+                return
+            step = 1.0
+            while True:
+                candidate = np.clip(x + step * direction, 0.0, 1.0)
+                new_loss, new_grad = self._evaluate(candidate, shape)
+                if new_grad is None:
+                    return
+                predicted = float(np.dot(grad, candidate - x))
+                if new_loss <= loss + ARMIJO * predicted or self.done or step < MIN_STEP:
+                    break
+                step *= 0.5
+            if new_loss > loss:
+                if not pairs:
+                    self.stop_reason = (
+                        f"converged: no step lowers the loss any more (step {len(self.times) - 1})"
+                    )
+                    return
+                pairs.clear()  # the curvature model misled; start again from the gradient
+                continue
+            change = new_grad - grad
+            curvature = float(np.dot(candidate - x, change))
+            if curvature > 1e-10 * float(np.dot(change, change)):
+                pairs.append((candidate - x, change, 1.0 / curvature))
+            x, loss, grad = candidate, new_loss, new_grad
 
-        class _Stop(Exception):
-            pass
-
-        def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
-            if self.done:
-                raise _Stop
-            candidate = tf.constant(x.reshape(shape), dtype=tf.float32)
-            grad = self.record(candidate)
-            if grad is None:
-                raise _Stop
-            total = self.history["total"][-1]
-            return total, grad.numpy().astype(np.float64).ravel()
-
-        x0 = image.numpy().astype(np.float64).ravel()
-        try:
-            scipy.optimize.minimize(
-                fun,
-                x0,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=scipy.optimize.Bounds(0.0, 1.0),
-                options={"maxfun": self.steps + 1, "maxiter": self.steps, "maxcor": 10},
-            )
-        except _Stop:
-            pass
+    def _evaluate(self, x: np.ndarray, shape) -> tuple[float, np.ndarray | None]:
+        """Record the flat image ``x``; return its loss and flat gradient (None to stop)."""
+        grad = self.record(tf.constant(x.reshape(shape)))
+        if grad is None:
+            return math.nan, None
+        return self.history["total"][-1], grad.numpy().ravel()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -429,6 +460,45 @@ def _adam_update(image, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     step_size = learning_rate * tf.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
     image = image - step_size * m / (tf.sqrt(v) + epsilon)
     return tf.clip_by_value(image, 0.0, 1.0), m, v
+
+
+def lbfgs_memory(size: int) -> int:
+    """How many L-BFGS pairs to keep for an image of ``size`` values.
+
+    Args:
+        size: Number of values (pixels × 3).
+
+    Returns:
+        :data:`LBFGS_MEMORY`, or fewer when they would take more than :data:`LBFGS_MEMORY_BYTES`.
+    """
+    return int(max(3, min(LBFGS_MEMORY, LBFGS_MEMORY_BYTES // (8 * size))))
+
+
+def _lbfgs_direction(x: np.ndarray, grad: np.ndarray, pairs: deque) -> np.ndarray:
+    """The L-BFGS step (two-loop recursion) over the pixels no bound holds.
+
+    With no pairs yet it is the gradient step that moves no pixel by more than
+    :data:`LBFGS_FIRST_STEP`; so is any step that would not go downhill.
+    """
+    free = ~(((x <= 0.0) & (grad > 0)) | ((x >= 1.0) & (grad < 0)))
+    q = np.where(free, grad, np.float32(0.0))
+    if pairs:
+        alphas = []
+        for s, y, rho in reversed(pairs):
+            alpha = rho * float(np.dot(s, q))
+            alphas.append(alpha)
+            q -= np.float32(alpha) * y
+        s, y, _ = pairs[-1]
+        q *= np.float32(float(np.dot(s, y)) / float(np.dot(y, y)))
+        for (s, y, rho), alpha in zip(pairs, reversed(alphas)):
+            q += np.float32(alpha - rho * float(np.dot(y, q))) * s
+        direction = -np.where(free, q, np.float32(0.0))
+        if float(np.dot(grad, direction)) < 0:
+            return direction
+        pairs.clear()
+        q = np.where(free, grad, np.float32(0.0))
+    largest = float(np.abs(q).max())
+    return -q * np.float32(LBFGS_FIRST_STEP / largest) if largest else np.zeros_like(q)
 
 
 def _initial_image(content: tf.Tensor, init: str, seed: int) -> tf.Tensor:

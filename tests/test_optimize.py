@@ -145,3 +145,41 @@ def test_defaults_suit_the_hardware(images64):
     )
     result = stylize(*images64, backbone="vgg16-hed", steps=1, progress=False)
     assert max(result.image.shape[1:3]) == defaults["max_dim"] and result.optimizer == "lbfgs"
+
+
+class _Bowl(GatysStylizer):
+    """The real loop on a known problem: squared distance to a picture partly outside [0, 1]."""
+
+    def __init__(self, target):
+        super().__init__("vgg16-hed")
+        self.target = tf.constant(target, tf.float32)
+
+    def loss(self, image, targets, weights):
+        diff = tf.convert_to_tensor(image, tf.float32) - self.target
+        total = float(tf.reduce_sum(tf.square(diff)))
+        losses = {"total": total, "content": total, "style": 0.0, "total_variation": 0.0}
+        return losses, 2.0 * diff
+
+
+def test_lbfgs_finds_the_minimum_inside_the_pixel_range(images64):
+    content = images64[0].numpy()
+    target = 2.0 * content - 0.5 + 0.1 * np.sin(np.arange(content.size)).reshape(content.shape)
+    best = np.clip(target, 0.0, 1.0)
+    lowest = float(np.sum((best - target) ** 2))
+    result = _Bowl(target).stylize(*images64, max_dim=64, steps=40, tolerance=0.0, progress=False)
+    assert result.final_losses["total"] == pytest.approx(lowest, rel=1e-3)
+    np.testing.assert_allclose(result.image.numpy(), best, atol=0.01)
+
+
+def test_lbfgs_stops_at_a_point_where_the_gradient_is_zero(images64):
+    result = _Bowl(images64[0].numpy()).stylize(*images64, max_dim=64, steps=50, progress=False)
+    assert result.steps == 1 and "gradient is zero" in result.stop_reason
+
+
+def test_lbfgs_memory_shrinks_for_large_images():
+    from nst_helpers.optimize import LBFGS_MEMORY, LBFGS_MEMORY_BYTES, lbfgs_memory
+
+    assert lbfgs_memory(256 * 192 * 3) == LBFGS_MEMORY
+    large = 1024 * 768 * 3
+    assert 3 <= lbfgs_memory(large) < LBFGS_MEMORY
+    assert lbfgs_memory(large) * 2 * large * 4 <= LBFGS_MEMORY_BYTES
