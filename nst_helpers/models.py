@@ -26,6 +26,11 @@ from .losses import gram_matrix
 
 #: Images with more pixels than this run block by block, recomputing activations to save memory.
 BLOCKWISE_PIXELS = 400_000
+#: In that mode the first :data:`STRIP_BLOCKS` blocks (the largest feature maps) run in horizontal
+#: strips of about this many pixels, each with :data:`STRIP_HALO` extra rows above and below.
+STRIP_PIXELS = 131_072
+STRIP_BLOCKS = 2
+STRIP_HALO = 16
 
 #: Content layer of Gatys et al. and the TF tutorial.
 CONTENT_LAYERS = ("block5_conv2",)
@@ -188,12 +193,14 @@ class StyleContentExtractor:
         return {"style": style, "content": content}
 
     def _blockwise(self, image: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
+        segments = self._split()
         if self._blocks is None:
             self._blocks = [
-                (tf.recompute_grad(self._segment(layers)), keys) for layers, keys in self._split()
+                (tf.recompute_grad(self._segment(layers)), keys)
+                for layers, keys in segments[STRIP_BLOCKS:]
             ]
-        x = self.backbone.preprocess(image)
-        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
+        first = [layer for layers, _ in segments[:STRIP_BLOCKS] for layer in layers]
+        x, found = self._strips(self.backbone.preprocess(image), first)
         for run, keys in self._blocks:
             x, *outputs = run(x)
             for (kind, name), value in zip(keys, outputs):
@@ -202,6 +209,65 @@ class StyleContentExtractor:
             "style": {name: found["style"][name] for name in self.style_layers},
             "content": {name: found["content"][name] for name in self.content_layers},
         }
+
+    def _strips(self, x: tf.Tensor, layers: list) -> tuple[tf.Tensor, dict]:
+        """Run ``layers`` strip by strip: each strip's activations are recomputed, not kept.
+
+        A strip covers its own rows plus :data:`STRIP_HALO` rows either side, so that the
+        convolutions see the same neighbours as on the whole image; only each strip's own rows
+        are kept. Gram matrices are sums over positions, so the strips' parts add up.
+        """
+        scale = 2 ** sum("pool" in layer.name for layer in layers)
+        height, width = int(x.shape[1]), int(x.shape[2])
+        rows = max(scale, STRIP_PIXELS // width // scale * scale)
+        shapes = _layer_shapes(layers, height, width)
+        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
+        parts: dict[str, list[tf.Tensor]] = {}
+        outputs = []
+        for start in range(0, height, rows):
+            end = start + rows if start + rows < height else height
+            top, bottom = max(0, start - STRIP_HALO), min(height, end + STRIP_HALO)
+            run = tf.recompute_grad(self._strip(layers, start, end, top, height, shapes))
+            out, *pieces = run(x[:, top:bottom])
+            outputs.append(out)
+            for key, piece in zip(self._strip_keys(layers), pieces):
+                parts.setdefault(key, []).append(piece)
+        for key, pieces in parts.items():
+            kind, name = key.split(":", 1)
+            found[kind][name] = tf.add_n(pieces) if kind == "style" else tf.concat(pieces, 1)
+        return tf.concat(outputs, 1), found
+
+    def _strip_keys(self, layers: list) -> list[str]:
+        keys = []
+        for layer in layers:
+            if layer.name in self.style_layers:
+                keys.append(f"style:{layer.name}")
+            if layer.name in self.content_layers:
+                keys.append(f"content:{layer.name}")
+        return keys
+
+    def _strip(self, layers: list, start: int, end: int, top: int, height: int, shapes: dict):
+        """The function that runs one strip (rows ``top`` … of the input) and keeps its own rows."""
+
+        def run(x: tf.Tensor):
+            pieces, step = [], 1
+            for layer in layers:
+                x = layer(x)
+                step *= 2 if "pool" in layer.name else 1
+                low = (start - top) // step
+                high = (end - top) // step if end < height else int(x.shape[1])
+                own = x[:, low:high]
+                if layer.name in self.style_layers:
+                    if self.normalization == "gatys":
+                        pieces.append(gram_matrix(own, "gatys"))
+                    else:  # this strip's share of the whole map's positions
+                        share = (high - low) * shapes[layer.name][1] / _positions(shapes, layer)
+                        pieces.append(gram_matrix(own, self.normalization) * share)
+                if layer.name in self.content_layers:
+                    pieces.append(own)
+            return (own, *pieces)
+
+        return run
 
     def _split(self) -> list[tuple[list, list[tuple[str, str]]]]:
         """The backbone's layers up to the last one needed, in segments starting at each conv1."""
@@ -251,6 +317,21 @@ class StyleContentExtractor:
             name: (int(out.shape[-1]), int(out.shape[1]) * int(out.shape[2]))
             for name, out in zip(self.style_layers, outputs)
         }
+
+
+def _layer_shapes(layers: list, height: int, width: int) -> dict[str, tuple[int, int]]:
+    """Height and width of each layer's output for an input of ``height × width``."""
+    shapes = {}
+    for layer in layers:
+        if "pool" in layer.name:
+            height, width = height // 2, width // 2
+        shapes[layer.name] = (height, width)
+    return shapes
+
+
+def _positions(shapes: dict[str, tuple[int, int]], layer) -> int:
+    height, width = shapes[layer.name]
+    return height * width
 
 
 # --- loading -------------------------------------------------------------------------------------

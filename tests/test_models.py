@@ -94,9 +94,17 @@ def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(
         assert str(cached) in printed and "delete that file" in printed
 
 
-def test_blockwise_path_gives_the_same_features_and_gradient(hed, monkeypatch):
-    extractor = models.StyleContentExtractor(hed)
-    image = load_image("tuebingen", max_dim=96)
+@pytest.mark.parametrize(
+    ("normalization", "content_layers"),
+    [("tf", models.CONTENT_LAYERS), ("gatys", ("block1_conv2",)), ("pytorch", ("block2_conv2",))],
+)
+def test_blockwise_path_gives_the_same_features_and_gradient(
+    hed, monkeypatch, normalization, content_layers
+):
+    extractor = models.StyleContentExtractor(
+        hed, content_layers=content_layers, normalization=normalization
+    )
+    image = load_image("tuebingen", max_dim=97)  # 97 × 73: rows and columns not multiples of 4
 
     def loss_and_grad():
         with tf.GradientTape() as tape:
@@ -107,7 +115,8 @@ def test_blockwise_path_gives_the_same_features_and_gradient(hed, monkeypatch):
         return out, loss, tape.gradient(loss, image)
 
     plain, plain_loss, plain_grad = loss_and_grad()
-    monkeypatch.setattr(models, "BLOCKWISE_PIXELS", 100)  # force the memory-saving path
+    monkeypatch.setattr(models, "BLOCKWISE_PIXELS", 100)  # force the memory-saving path …
+    monkeypatch.setattr(models, "STRIP_PIXELS", 97 * 20)  # … with strips of 20 rows
     block, block_loss, block_grad = loss_and_grad()
     assert extractor._blocks is not None
     for kind in ("style", "content"):
