@@ -10,7 +10,9 @@ Each Gatys run is a whole process, timed from start to exit (start-up included):
 * reference — ``benchmarks/reference_tutorial.py``: the TF tutorial's loop (Adam lr 0.02,
   β1 0.99, ε 0.1, 1000 steps from the content image, pixels clipped to [0, 1]);
 * package — ``python -m nst_helpers tuebingen starry_night --method gatys --backbone vgg16-hed
-  --max-dim N --style-weight 1 --content-weight 1e4 --tv-weight 0.05``, everything else default.
+  --max-dim N --style-weight 1 --content-weight 1e4 --tv-weight 0.05``, everything else default;
+* package until the reference's loss — ``benchmarks/package_until.py``: the same defaults, stopped
+  at the first step whose loss is at or below the reference's final loss.
 
 Both minimise the same objective. Peak RSS is each process's own (``wait4``). The fast path is
 timed in-process against the bare onnxruntime calls on the same prepared arrays.
@@ -72,6 +74,21 @@ def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
     return {**run, "steps": int(line.group(1)), "optimizer": line.group(2), "losses": losses}
 
 
+def package_until(size: int, target: float, output: Path) -> dict:
+    """The package's loop, as a whole process, stopped once its loss reaches ``target``."""
+    run = timed(
+        [sys.executable, str(HERE / "package_until.py"), "--max-dim", str(size),
+         "--target", str(target), "-o", str(output)]
+    )  # fmt: skip
+    report = json.loads(run["stdout"].strip().splitlines()[-1])
+    return {
+        **run,
+        "steps": report["steps"],
+        "reached": report["reached"],
+        "losses": report["losses"],
+    }
+
+
 def fast_path_latency(repeats: int = 20) -> dict:
     """Seconds per picture: the package's offline stylizer vs the bare onnxruntime calls."""
     import numpy as np
@@ -109,18 +126,37 @@ def fast_path_latency(repeats: int = 20) -> dict:
     return timings
 
 
-def side_by_side(left: Path, right: Path, output: Path, labels: tuple[str, str]) -> None:
-    """Save the two pictures side by side with labels."""
+def side_by_side(panels: list[tuple[Path, str]], output: Path) -> None:
+    """Save the pictures side by side, each with its label above it."""
     from PIL import Image, ImageDraw
 
-    a, b = Image.open(left).convert("RGB"), Image.open(right).convert("RGB")
-    sheet = Image.new("RGB", (a.width + b.width + 10, max(a.height, b.height) + 24), "white")
-    sheet.paste(a, (0, 24))
-    sheet.paste(b, (a.width + 10, 24))
+    images = [Image.open(path).convert("RGB") for path, _ in panels]
+    width = sum(image.width for image in images) + 10 * (len(images) - 1)
+    sheet = Image.new("RGB", (width, max(image.height for image in images) + 24), "white")
     draw = ImageDraw.Draw(sheet)
-    draw.text((4, 6), labels[0], fill="black")
-    draw.text((a.width + 14, 6), labels[1], fill="black")
+    left = 0
+    for image, (_, label) in zip(images, panels):
+        sheet.paste(image, (left, 24))
+        draw.text((left + 4, 6), label, fill="black")
+        left += image.width + 10
     sheet.save(output)
+
+
+def side_by_side_of(size: int, entry: dict) -> None:
+    """The benchmark's picture for one size: reference, package defaults, package to that loss."""
+    runs = (
+        ("reference", "reference", "reference"),
+        ("package", "package", "package defaults"),
+        ("package_until_reference_loss", "package_until", "package to the reference's loss"),
+    )
+    panels = [
+        (
+            HERE / f"{stem}_{size}.png",
+            f"{label}: loss {entry[key]['losses']['total']:.0f}, {entry[key]['seconds']:.0f} s",
+        )
+        for key, stem, label in runs
+    ]
+    side_by_side(panels, HERE / f"side_by_side_{size}.png")
 
 
 def main() -> None:
@@ -139,16 +175,21 @@ def main() -> None:
     for size in args.sizes:
         ref = reference(size, args.reference_steps, HERE / f"reference_{size}.png")
         ours = package(size, HERE / f"package_{size}.png")
+        until = package_until(size, ref["losses"]["total"], HERE / f"package_until_{size}.png")
         ratio = ours["seconds"] / ref["seconds"]
-        results["gatys"][size] = {"reference": ref, "package": ours, "time_ratio": ratio}
-        side_by_side(
-            HERE / f"reference_{size}.png",
-            HERE / f"package_{size}.png",
-            HERE / f"side_by_side_{size}.png",
-            (f"reference: loss {ref['losses']['total']:.0f}, {ref['seconds']:.0f} s",
-             f"package: loss {ours['losses']['total']:.0f}, {ours['seconds']:.0f} s"),
-        )  # fmt: skip
-        for name, run in (("reference (Adam, tutorial)", ref), ("package (defaults)", ours)):
+        results["gatys"][size] = {
+            "reference": ref,
+            "package": ours,
+            "package_until_reference_loss": until,
+            "time_ratio": ratio,
+            "time_ratio_to_reference_loss": until["seconds"] / ref["seconds"],
+        }
+        side_by_side_of(size, results["gatys"][size])
+        for name, run in (
+            ("reference (Adam, tutorial)", ref),
+            ("package (defaults)", ours),
+            ("package until reference's loss", until),
+        ):
             rows.append((f"{size} px {name}", run, run["seconds"] / ref["seconds"]))
 
     memory = {}

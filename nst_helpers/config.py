@@ -69,8 +69,8 @@ def device_summary() -> str:
 
 
 #: Seconds per Gatys step (forward and backward) per pixel, measured on a 2-core CPU at 256×192
-#: px with the VGG16 backbone (about 0.23 s a step), and a rough figure for a Colab T4 GPU.
-SECONDS_PER_PIXEL_STEP = {"cpu": 0.23 / (256 * 192), "gpu": 0.03 / (512 * 384)}
+#: px with the VGG16 backbone (about 0.37 s a step), and a rough figure for a Colab T4 GPU.
+SECONDS_PER_PIXEL_STEP = {"cpu": 0.37 / (256 * 192), "gpu": 0.03 / (512 * 384)}
 
 
 def gatys_defaults() -> dict[str, int]:

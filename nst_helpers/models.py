@@ -167,9 +167,9 @@ class StyleContentExtractor:
     def __call__(self, image: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
         """Extract features.
 
-        On a CPU, images of more than :data:`BLOCKWISE_PIXELS` pixels run block by block, each
-        block recomputed during backpropagation instead of kept: the same numbers, less memory,
-        about a third more time.
+        On a CPU, images of more than :data:`BLOCKWISE_PIXELS` pixels run block by block, the
+        first :data:`STRIP_BLOCKS` blocks in horizontal strips; each block or strip is recomputed
+        during backpropagation instead of kept: the same numbers, much less memory, more time.
 
         Args:
             image: ``[1, H, W, 3]`` in ``[0, 1]``.
@@ -199,8 +199,11 @@ class StyleContentExtractor:
                 (tf.recompute_grad(self._segment(layers)), keys)
                 for layers, keys in segments[STRIP_BLOCKS:]
             ]
+        x = self.backbone.preprocess(image)
+        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
         first = [layer for layers, _ in segments[:STRIP_BLOCKS] for layer in layers]
-        x, found = self._strips(self.backbone.preprocess(image), first)
+        if first:
+            x, found = self._strips(x, first)
         for run, keys in self._blocks:
             x, *outputs = run(x)
             for (kind, name), value in zip(keys, outputs):
