@@ -52,14 +52,18 @@ def timed(command: list[str]) -> dict:
     return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": stdout}
 
 
+def script_run(script: str, *arguments: object) -> dict:
+    """Run a benchmark script that prints one JSON line last; return its report and timing.
+
+    The wall time and peak RSS are the whole process's (they replace the script's own figures).
+    """
+    run = timed([sys.executable, str(HERE / script), *map(str, arguments)])
+    return {**json.loads(run["stdout"].strip().splitlines()[-1]), **run}
+
+
 def reference(size: int, steps: int, output: Path) -> dict:
     """The TF tutorial's loop as a whole process."""
-    run = timed(
-        [sys.executable, str(HERE / "reference_tutorial.py"), "--max-dim", str(size),
-         "--steps", str(steps), "-o", str(output)]
-    )  # fmt: skip
-    report = json.loads(run["stdout"].strip().splitlines()[-1])
-    return {**run, "steps": report["steps"], "losses": report["losses"]}
+    return script_run("reference_tutorial.py", "--max-dim", size, "--steps", steps, "-o", output)
 
 
 def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
@@ -76,17 +80,7 @@ def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
 
 def package_until(size: int, target: float, output: Path) -> dict:
     """The package's loop, as a whole process, stopped once its loss reaches ``target``."""
-    run = timed(
-        [sys.executable, str(HERE / "package_until.py"), "--max-dim", str(size),
-         "--target", str(target), "-o", str(output)]
-    )  # fmt: skip
-    report = json.loads(run["stdout"].strip().splitlines()[-1])
-    return {
-        **run,
-        "steps": report["steps"],
-        "reached": report["reached"],
-        "losses": report["losses"],
-    }
+    return script_run("package_until.py", "--max-dim", size, "--target", target, "-o", output)
 
 
 def fast_path_latency(repeats: int = 20) -> dict:
