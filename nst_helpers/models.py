@@ -263,8 +263,8 @@ class StyleContentExtractor:
                 if layer.name in self.style_layers:
                     if self.normalization == "gatys":
                         pieces.append(gram_matrix(own, "gatys"))
-                    else:  # this strip's share of the whole map's positions
-                        share = (high - low) * shapes[layer.name][1] / _positions(shapes, layer)
+                    else:  # this strip's share of the whole map's rows (and so positions)
+                        share = (high - low) / shapes[layer.name][0]
                         pieces.append(gram_matrix(own, self.normalization) * share)
                 if layer.name in self.content_layers:
                     pieces.append(own)
@@ -330,11 +330,6 @@ def _layer_shapes(layers: list, height: int, width: int) -> dict[str, tuple[int,
             height, width = height // 2, width // 2
         shapes[layer.name] = (height, width)
     return shapes
-
-
-def _positions(shapes: dict[str, tuple[int, int]], layer) -> int:
-    height, width = shapes[layer.name]
-    return height * width
 
 
 # --- loading -------------------------------------------------------------------------------------
