@@ -17,7 +17,8 @@ Each Gatys run is a whole process, timed from start to exit (start-up included):
 Both minimise the same objective. Peak RSS is each process's own (``wait4``). The fast path is
 timed in-process against the bare onnxruntime calls on the same prepared arrays.
 
-Writes ``benchmarks/results.json`` and a side-by-side picture per size into ``benchmarks/``.
+Writes ``benchmarks/results.json`` (sizes not run keep their earlier figures) and a side-by-side
+picture per size into ``benchmarks/``.
 """
 
 from __future__ import annotations
@@ -161,9 +162,12 @@ def main() -> None:
     parser.add_argument("--memory-steps", type=int, default=5)
     args = parser.parse_args()
 
+    saved = HERE / "results.json"
+    earlier = json.loads(saved.read_text()).get("gatys", {}) if saved.exists() else {}
     results: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "gatys": {},
+        # sizes not run this time keep their earlier figures
+        "gatys": {size: entry for size, entry in earlier.items() if int(size) not in args.sizes},
     }
     rows = []
     for size in args.sizes:
@@ -171,14 +175,14 @@ def main() -> None:
         ours = package(size, HERE / f"package_{size}.png")
         until = package_until(size, ref["losses"]["total"], HERE / f"package_until_{size}.png")
         ratio = ours["seconds"] / ref["seconds"]
-        results["gatys"][size] = {
+        results["gatys"][str(size)] = {
             "reference": ref,
             "package": ours,
             "package_until_reference_loss": until,
             "time_ratio": ratio,
             "time_ratio_to_reference_loss": until["seconds"] / ref["seconds"],
         }
-        side_by_side_of(size, results["gatys"][size])
+        side_by_side_of(size, results["gatys"][str(size)])
         for name, run in (
             ("reference (Adam, tutorial)", ref),
             ("package (defaults)", ours),
@@ -201,7 +205,8 @@ def main() -> None:
         for run in entry.values():
             if isinstance(run, dict):
                 run.pop("stdout", None)
-    (HERE / "results.json").write_text(json.dumps(results, indent=2))
+    results["gatys"] = dict(sorted(results["gatys"].items(), key=lambda item: int(item[0])))
+    saved.write_text(json.dumps(results, indent=2))
 
     print(f"Machine: {results['machine']}")
     print(f"{'run':40} {'wall s':>7} {'ratio':>6} {'steps':>6} {'total':>9} {'content':>9} "
