@@ -2,7 +2,7 @@
 
 Run on a quiet machine (nothing else busy), from the repository root:
 
-    python benchmarks/run_benchmarks.py                 # 256 and 512 px; takes about 40 minutes
+    python benchmarks/run_benchmarks.py                 # 256 and 512 px; takes about an hour
     python benchmarks/run_benchmarks.py --sizes 256     # the headline comparison only
 
 Each Gatys run is a whole process, timed from start to exit (start-up included):
