@@ -201,9 +201,8 @@ class StyleContentExtractor:
             ]
         x = self.backbone.preprocess(image)
         found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
-        first = [layer for layers, _ in segments[:STRIP_BLOCKS] for layer in layers]
-        if first:
-            x, found = self._strips(x, first)
+        if segments[:STRIP_BLOCKS]:
+            x, found = self._strips(x, segments[:STRIP_BLOCKS])
         for run, keys in self._blocks:
             x, *outputs = run(x)
             for (kind, name), value in zip(keys, outputs):
@@ -213,43 +212,35 @@ class StyleContentExtractor:
             "content": {name: found["content"][name] for name in self.content_layers},
         }
 
-    def _strips(self, x: tf.Tensor, layers: list) -> tuple[tf.Tensor, dict]:
-        """Run ``layers`` strip by strip: each strip's activations are recomputed, not kept.
+    def _strips(self, x: tf.Tensor, segments: list) -> tuple[tf.Tensor, dict]:
+        """Run the layers of ``segments`` strip by strip, each strip recomputed, not kept.
 
         A strip covers its own rows plus :data:`STRIP_HALO` rows either side, so that the
         convolutions see the same neighbours as on the whole image; only each strip's own rows
         are kept. Gram matrices are sums over positions, so the strips' parts add up.
         """
+        layers = [layer for segment_layers, _ in segments for layer in segment_layers]
+        keys = [key for _, segment_keys in segments for key in segment_keys]
         scale = 2 ** sum("pool" in layer.name for layer in layers)
         height, width = int(x.shape[1]), int(x.shape[2])
         rows = max(scale, STRIP_PIXELS // width // scale * scale)
-        shapes = _layer_shapes(layers, height, width)
-        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
-        parts: dict[str, list[tf.Tensor]] = {}
+        heights = _layer_heights(layers, height)
+        parts: list[list[tf.Tensor]] = [[] for _ in keys]
         outputs = []
         for start in range(0, height, rows):
             end = start + rows if start + rows < height else height
             top, bottom = max(0, start - STRIP_HALO), min(height, end + STRIP_HALO)
-            run = tf.recompute_grad(self._strip(layers, start, end, top, height, shapes))
+            run = tf.recompute_grad(self._strip(layers, start, end, top, height, heights))
             out, *pieces = run(x[:, top:bottom])
             outputs.append(out)
-            for key, piece in zip(self._strip_keys(layers), pieces):
-                parts.setdefault(key, []).append(piece)
-        for key, pieces in parts.items():
-            kind, name = key.split(":", 1)
-            found[kind][name] = tf.add_n(pieces) if kind == "style" else tf.concat(pieces, 1)
+            for part, piece in zip(parts, pieces):
+                part.append(piece)
+        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
+        for (kind, name), part in zip(keys, parts):
+            found[kind][name] = tf.add_n(part) if kind == "style" else tf.concat(part, 1)
         return tf.concat(outputs, 1), found
 
-    def _strip_keys(self, layers: list) -> list[str]:
-        keys = []
-        for layer in layers:
-            if layer.name in self.style_layers:
-                keys.append(f"style:{layer.name}")
-            if layer.name in self.content_layers:
-                keys.append(f"content:{layer.name}")
-        return keys
-
-    def _strip(self, layers: list, start: int, end: int, top: int, height: int, shapes: dict):
+    def _strip(self, layers: list, start: int, end: int, top: int, height: int, heights: dict):
         """The function that runs one strip (rows ``top`` … of the input) and keeps its own rows."""
 
         def run(x: tf.Tensor):
@@ -264,7 +255,7 @@ class StyleContentExtractor:
                     if self.normalization == "gatys":
                         pieces.append(gram_matrix(own, "gatys"))
                     else:  # this strip's share of the whole map's rows (and so positions)
-                        share = (high - low) / shapes[layer.name][0]
+                        share = (high - low) / heights[layer.name]
                         pieces.append(gram_matrix(own, self.normalization) * share)
                 if layer.name in self.content_layers:
                     pieces.append(own)
@@ -322,14 +313,14 @@ class StyleContentExtractor:
         }
 
 
-def _layer_shapes(layers: list, height: int, width: int) -> dict[str, tuple[int, int]]:
-    """Height and width of each layer's output for an input of ``height × width``."""
-    shapes = {}
+def _layer_heights(layers: list, height: int) -> dict[str, int]:
+    """Height of each layer's output for an input ``height`` rows high."""
+    heights = {}
     for layer in layers:
         if "pool" in layer.name:
-            height, width = height // 2, width // 2
-        shapes[layer.name] = (height, width)
-    return shapes
+            height //= 2
+        heights[layer.name] = height
+    return heights
 
 
 # --- loading -------------------------------------------------------------------------------------
