@@ -292,7 +292,7 @@ class _Run:
     """State of one optimisation: history, best image, snapshots, progress and stopping."""
 
     def __init__(
-        self, stylizer, targets, weights, steps, num_snapshots, callback, progress, tolerance=0.0
+        self, stylizer, targets, weights, steps, num_snapshots, callback, progress, tolerance
     ):
         self.tolerance = tolerance
         self.stylizer = stylizer
@@ -398,10 +398,11 @@ class _Run:
             step = 1.0
             while True:
                 candidate = np.clip(x + step * direction, 0.0, 1.0)
+                moved = candidate - x
                 new_loss, new_grad = self._evaluate(candidate, shape)
                 if new_grad is None:
                     return
-                predicted = float(np.dot(grad, candidate - x))
+                predicted = float(np.dot(grad, moved))
                 if new_loss <= loss + ARMIJO * predicted or self.done or step < MIN_STEP:
                     break
                 step *= 0.5
@@ -414,9 +415,9 @@ class _Run:
                 pairs.clear()  # the curvature model misled; start again from the gradient
                 continue
             change = new_grad - grad
-            curvature = float(np.dot(candidate - x, change))
+            curvature = float(np.dot(moved, change))
             if curvature > 1e-10 * float(np.dot(change, change)):
-                pairs.append((candidate - x, change, 1.0 / curvature))
+                pairs.append((moved, change, 1.0 / curvature))
             x, loss, grad = candidate, new_loss, new_grad
 
     def _evaluate(self, x: np.ndarray, shape) -> tuple[float, np.ndarray | None]:
@@ -481,8 +482,9 @@ def _lbfgs_direction(x: np.ndarray, grad: np.ndarray, pairs: deque) -> np.ndarra
     :data:`LBFGS_FIRST_STEP`; so is any step that would not go downhill.
     """
     free = ~(((x <= 0.0) & (grad > 0)) | ((x >= 1.0) & (grad < 0)))
-    q = np.where(free, grad, np.float32(0.0))
+    projected = np.where(free, grad, np.float32(0.0))
     if pairs:
+        q = projected.copy()
         alphas = []
         for s, y, rho in reversed(pairs):
             alpha = rho * float(np.dot(s, q))
@@ -496,9 +498,10 @@ def _lbfgs_direction(x: np.ndarray, grad: np.ndarray, pairs: deque) -> np.ndarra
         if float(np.dot(grad, direction)) < 0:
             return direction
         pairs.clear()
-        q = np.where(free, grad, np.float32(0.0))
-    largest = float(np.abs(q).max())
-    return -q * np.float32(LBFGS_FIRST_STEP / largest) if largest else np.zeros_like(q)
+    largest = float(np.abs(projected).max())
+    if not largest:
+        return np.zeros_like(projected)
+    return -projected * np.float32(LBFGS_FIRST_STEP / largest)
 
 
 def _initial_image(content: tf.Tensor, init: str, seed: int) -> tf.Tensor:
