@@ -10,8 +10,9 @@ Prints one JSON line: steps, seconds of optimisation, and the loss per component
 
 from __future__ import annotations
 
-import argparse
 import json
+
+from reference_tutorial import objective_parser
 
 from nst_helpers.images import save_image
 from nst_helpers.optimize import stylize
@@ -19,23 +20,20 @@ from nst_helpers.optimize import stylize
 
 def main() -> None:
     """Run the package's loop until the target loss and print the result as JSON."""
-    parser = argparse.ArgumentParser()
+    parser = objective_parser()
     parser.add_argument("--target", type=float, required=True)
-    parser.add_argument("--backbone", default="vgg16-hed")
-    parser.add_argument("--max-dim", type=int, default=256)
     parser.add_argument("--max-steps", type=int, default=3000)
-    parser.add_argument("-o", "--output")
     args = parser.parse_args()
 
     result = stylize(
-        "tuebingen",
-        "starry_night",
+        args.content,
+        args.style,
         backbone=args.backbone,
         max_dim=args.max_dim,
         steps=args.max_steps,
-        content_weight=1e4,
-        style_weight=1.0,
-        total_variation_weight=0.05,
+        content_weight=args.content_weight,
+        style_weight=args.style_weight,
+        total_variation_weight=args.tv_weight,
         tolerance=0.0,
         progress=False,
         callback=lambda step, losses, image: losses["total"] > args.target,

@@ -24,18 +24,24 @@ from nst_helpers.losses import style_content_loss
 from nst_helpers.models import StyleContentExtractor, load_backbone
 
 
-def main() -> None:
-    """Run the tutorial's loop and print its result as JSON."""
+def objective_parser() -> argparse.ArgumentParser:
+    """Arguments naming the benchmark's objective (shared with ``package_until.py``)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--backbone", default="vgg16-hed")
     parser.add_argument("--content", default="tuebingen")
     parser.add_argument("--style", default="starry_night")
     parser.add_argument("--max-dim", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--content-weight", type=float, default=1e4)
     parser.add_argument("--style-weight", type=float, default=1.0)
     parser.add_argument("--tv-weight", type=float, default=0.05)
     parser.add_argument("-o", "--output")
+    return parser
+
+
+def main() -> None:
+    """Run the tutorial's loop and print its result as JSON."""
+    parser = objective_parser()
+    parser.add_argument("--steps", type=int, default=1000)
     args = parser.parse_args()
 
     extractor = StyleContentExtractor(load_backbone(args.backbone, verbose=False))

@@ -64,7 +64,9 @@ def script_run(script: str, *arguments: object) -> dict:
 
 def reference(size: int, steps: int, output: Path) -> dict:
     """The TF tutorial's loop as a whole process."""
-    return script_run("reference_tutorial.py", "--max-dim", size, "--steps", steps, "-o", output)
+    return script_run(
+        "reference_tutorial.py", "--max-dim", size, "--steps", steps, "-o", output, *OBJECTIVE
+    )
 
 
 def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
@@ -81,7 +83,9 @@ def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
 
 def package_until(size: int, target: float, output: Path) -> dict:
     """The package's loop, as a whole process, stopped once its loss reaches ``target``."""
-    return script_run("package_until.py", "--max-dim", size, "--target", target, "-o", output)
+    return script_run(
+        "package_until.py", "--max-dim", size, "--target", target, "-o", output, *OBJECTIVE
+    )
 
 
 def fast_path_latency(repeats: int = 20) -> dict:
