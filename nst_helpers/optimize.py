@@ -6,7 +6,8 @@ on the pixels. Two optimizers:
 * ``"adam"`` — the TensorFlow tutorial's settings (learning rate 0.02, β1 0.99, ε 0.1), pixels
   clipped to ``[0, 1]`` after each step;
 * ``"lbfgs"`` — L-BFGS with TensorFlow gradients, pixels kept in ``[0, 1]`` (projected: pixels a
-  bound holds stay out of the step), a halving line search and 30 curvature pairs.
+  bound holds stay out of the step), a halving line search and 30 curvature pairs, scaled per
+  pixel (each pixel's own curvature, estimated from those pairs).
 
 One *step* is one forward and backward pass through the network for both, so step counts and
 times compare directly.
@@ -66,6 +67,10 @@ LBFGS_MEMORY = 30
 LBFGS_MEMORY_BYTES = 200 * 2**20
 #: The first L-BFGS step moves no pixel by more than this: no curvature is known yet.
 LBFGS_FIRST_STEP = 0.05
+#: Each pixel's step scale is read from the square of this many pixels around it …
+LBFGS_SCALE_WINDOW = 11
+#: … and stays within this factor of the whole image's.
+LBFGS_SCALE_RANGE = 10.0
 #: A step must lower the loss by this fraction of what the gradient predicts (Armijo's rule).
 ARMIJO = 1e-4
 #: The line search gives up below this step length.
@@ -386,7 +391,7 @@ class _Run:
         self.guard_explosion = False
         shape = image.shape
         x = np.clip(np.asarray(image, np.float32).ravel(), 0.0, 1.0)
-        pairs: deque = deque(maxlen=lbfgs_memory(x.size))
+        pairs = CurvaturePairs(lbfgs_memory(x.size), shape)
         loss, grad = self._evaluate(x, shape)
         while grad is not None and not self.done:
             direction = _lbfgs_direction(x, grad, pairs)
@@ -414,10 +419,7 @@ class _Run:
                     return
                 pairs.clear()  # the curvature model misled; start again from the gradient
                 continue
-            change = new_grad - grad
-            curvature = float(np.dot(moved, change))
-            if curvature > 1e-10 * float(np.dot(change, change)):
-                pairs.append((moved, change, 1.0 / curvature))
+            pairs.add(moved, new_grad - grad)
             x, loss, grad = candidate, new_loss, new_grad
 
     def _evaluate(self, x: np.ndarray, shape) -> tuple[float, np.ndarray | None]:
@@ -475,7 +477,83 @@ def lbfgs_memory(size: int) -> int:
     return int(max(3, min(LBFGS_MEMORY, LBFGS_MEMORY_BYTES // (8 * size))))
 
 
-def _lbfgs_direction(x: np.ndarray, grad: np.ndarray, pairs: deque) -> np.ndarray:
+class CurvaturePairs:
+    """L-BFGS's memory: recent steps ``s``, gradient changes ``y``, and a scale per pixel.
+
+    Besides the pairs it keeps, for every value, the sums of ``s·y`` and ``y·y`` over them. Summed
+    again over the :data:`LBFGS_SCALE_WINDOW`-pixel square around a pixel, their ratio estimates
+    the inverse of the loss's curvature there: the step that part of the picture wants. Parts differ
+    a lot (flat sky is stiffer than busy rooftops), and one scale for the whole image, the textbook
+    choice, makes every step as short as the stiffest part allows.
+
+    Args:
+        memory: How many pairs to keep (the oldest is dropped).
+        shape: The image's shape, ``[1, H, W, 3]``.
+    """
+
+    def __init__(self, memory: int, shape: Sequence[int]) -> None:
+        self.pairs: deque = deque(maxlen=memory)
+        self.shape = tuple(int(side) for side in shape)
+        size = math.prod(self.shape)
+        self._sy = np.zeros(size, np.float32)
+        self._yy = np.zeros(size, np.float32)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def add(self, step: np.ndarray, change: np.ndarray) -> None:
+        """Keep a step and its gradient change, unless the loss curved the wrong way along it."""
+        curvature = float(np.dot(step, change))
+        if curvature <= 1e-10 * float(np.dot(change, change)):
+            return
+        if len(self.pairs) == self.pairs.maxlen:
+            old_step, old_change, _ = self.pairs[0]
+            self._sy -= old_step * old_change
+            self._yy -= np.square(old_change)
+        self.pairs.append((step, change, 1.0 / curvature))
+        self._sy += step * change
+        self._yy += np.square(change)
+
+    def clear(self) -> None:
+        """Forget everything (after the model of the curvature misled a step)."""
+        self.pairs.clear()
+        self._sy[:] = 0.0
+        self._yy[:] = 0.0
+
+    def scale(self) -> np.ndarray:
+        """The initial inverse curvature per value: ``Σs·y / Σy·y`` around each pixel.
+
+        Kept within :data:`LBFGS_SCALE_RANGE` of the whole-image scale (the newest pair's
+        ``s·y / y·y``), which also stands in where a pixel has no usable estimate.
+        """
+        _, change, rho = self.pairs[-1]
+        overall = 1.0 / (rho * float(np.dot(change, change)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own = _window_sums(self._sy, self.shape) / _window_sums(self._yy, self.shape)
+        own = np.where(np.isfinite(own) & (own > 0), own, overall)
+        low, high = overall / LBFGS_SCALE_RANGE, overall * LBFGS_SCALE_RANGE
+        return np.clip(own, low, high).astype(np.float32).ravel()
+
+
+def _window_sums(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sums over the :data:`LBFGS_SCALE_WINDOW`-pixel square around each pixel, per channel.
+
+    The square is cut off at the image's edges.
+    """
+    radius = LBFGS_SCALE_WINDOW // 2
+    sums = values.reshape(shape)
+    for axis in (1, 2):
+        length = shape[axis]
+        running = np.cumsum(sums, axis=axis)
+        running = np.concatenate([np.zeros_like(running.take([0], axis=axis)), running], axis=axis)
+        index = np.arange(length)
+        high = np.minimum(index + radius + 1, length)
+        low = np.maximum(index - radius, 0)
+        sums = running.take(high, axis=axis) - running.take(low, axis=axis)
+    return sums
+
+
+def _lbfgs_direction(x: np.ndarray, grad: np.ndarray, pairs: CurvaturePairs) -> np.ndarray:
     """The L-BFGS step (two-loop recursion) over the pixels no bound holds.
 
     With no pairs yet it is the gradient step that moves no pixel by more than
@@ -486,13 +564,12 @@ def _lbfgs_direction(x: np.ndarray, grad: np.ndarray, pairs: deque) -> np.ndarra
     if pairs:
         q = projected.copy()
         alphas = []
-        for s, y, rho in reversed(pairs):
+        for s, y, rho in reversed(pairs.pairs):
             alpha = rho * float(np.dot(s, q))
             alphas.append(alpha)
             q -= np.float32(alpha) * y
-        s, y, _ = pairs[-1]
-        q *= np.float32(float(np.dot(s, y)) / float(np.dot(y, y)))
-        for (s, y, rho), alpha in zip(pairs, reversed(alphas)):
+        q *= pairs.scale()
+        for (s, y, rho), alpha in zip(pairs.pairs, reversed(alphas)):
             q += np.float32(alpha - rho * float(np.dot(y, q))) * s
         direction = -np.where(free, q, np.float32(0.0))
         if float(np.dot(grad, direction)) < 0:

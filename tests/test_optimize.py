@@ -150,15 +150,16 @@ def test_defaults_suit_the_hardware(images64):
 class _Bowl(GatysStylizer):
     """The real loop on a known problem: squared distance to a picture partly outside [0, 1]."""
 
-    def __init__(self, target):
+    def __init__(self, target, stiffness=1.0):
         super().__init__("vgg16-hed")
         self.target = tf.constant(target, tf.float32)
+        self.stiffness = tf.constant(stiffness, tf.float32)
 
     def loss(self, image, targets, weights):
         diff = tf.convert_to_tensor(image, tf.float32) - self.target
-        total = float(tf.reduce_sum(tf.square(diff)))
+        total = float(tf.reduce_sum(self.stiffness * tf.square(diff)))
         losses = {"total": total, "content": total, "style": 0.0, "total_variation": 0.0}
-        return losses, 2.0 * diff
+        return losses, 2.0 * self.stiffness * diff
 
 
 def test_lbfgs_finds_the_minimum_inside_the_pixel_range(images64):
@@ -174,6 +175,20 @@ def test_lbfgs_finds_the_minimum_inside_the_pixel_range(images64):
 def test_lbfgs_stops_at_a_point_where_the_gradient_is_zero(images64):
     result = _Bowl(images64[0].numpy()).stylize(*images64, max_dim=64, steps=50, progress=False)
     assert result.steps == 1 and "gradient is zero" in result.stop_reason
+
+
+def test_lbfgs_takes_each_pixels_own_curvature_into_account(images64):
+    # The top of the picture 100 times as stiff as the bottom (like flat sky against busy detail):
+    # one step scale for the whole image would have to suit the stiffest rows; each part's own
+    # scale reaches the bottom of the bowl fast.
+    content = images64[0].numpy()
+    target = np.clip(content + 0.3 * np.cos(np.arange(content.size)).reshape(content.shape), 0, 1)
+    rows = np.linspace(2.0, 0.0, content.shape[1])[None, :, None, None]
+    stiffness = np.broadcast_to(10.0**rows, content.shape)
+    bowl = _Bowl(target, stiffness)
+    result = bowl.stylize(*images64, max_dim=64, steps=30, tolerance=0.0, progress=False)
+    assert result.history["total"][0] > 1e3
+    assert result.final_losses["total"] < 1e-9 * result.history["total"][0]
 
 
 def test_lbfgs_memory_shrinks_for_large_images():
