@@ -6,8 +6,8 @@ on the pixels. Two optimizers:
 * ``"adam"`` — the TensorFlow tutorial's settings (learning rate 0.02, β1 0.99, ε 0.1), pixels
   clipped to ``[0, 1]`` after each step;
 * ``"lbfgs"`` — L-BFGS with TensorFlow gradients, pixels kept in ``[0, 1]`` (projected: pixels a
-  bound holds stay out of the step), a halving line search and 30 curvature pairs, scaled per
-  pixel (each pixel's own curvature, estimated from those pairs).
+  bound holds stay out of the step), a halving line search and 30 curvature pairs, each part of
+  the picture with its own step scale (the curvature around it, estimated from those pairs).
 
 One *step* is one forward and backward pass through the network for both, so step counts and
 times compare directly.
