@@ -191,6 +191,50 @@ def test_lbfgs_takes_each_pixels_own_curvature_into_account(images64):
     assert result.final_losses["total"] < 1e-9 * result.history["total"][0]
 
 
+class _Sheet(GatysStylizer):
+    """A loss that, like a network's, charges fine detail more than broad change.
+
+    ``softness × Σ d²`` plus the squared differences of ``d`` between neighbouring pixels, where
+    ``d`` is the distance to a target picture: a broad change of colour costs little, a speckle a lot.
+    """
+
+    def __init__(self, target, softness):
+        super().__init__("vgg16-hed")
+        self.target = tf.constant(target, tf.float32)
+        self.softness = softness
+
+    def loss(self, image, targets, weights):
+        image = tf.convert_to_tensor(image, tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            d = image - self.target
+            total = (
+                self.softness * tf.reduce_sum(tf.square(d))
+                + tf.reduce_sum(tf.square(d[:, 1:] - d[:, :-1]))
+                + tf.reduce_sum(tf.square(d[:, :, 1:] - d[:, :, :-1]))
+            )
+        grad = tape.gradient(total, image)
+        total = float(total)
+        return {"total": total, "content": total, "style": 0.0, "total_variation": 0.0}, grad
+
+
+def test_lbfgs_takes_longer_steps_for_broad_changes(images64, monkeypatch):
+    import nst_helpers.optimize as optimize
+
+    content = images64[0].numpy()
+    rows, cols = np.meshgrid(*(np.linspace(-1, 1, n) for n in content.shape[1:3]), indexing="ij")
+    broad = 0.25 * np.cos(2 * cols + rows)[None, :, :, None] * np.array([1.0, -0.5, 0.3])
+    sheet = _Sheet(np.clip(content + broad, 0, 1), softness=0.01)
+
+    def remaining() -> float:
+        result = sheet.stylize(*images64, max_dim=64, steps=30, tolerance=0.0, progress=False)
+        return result.final_losses["total"] / result.history["total"][0]
+
+    assert remaining() < 5e-3
+    monkeypatch.setattr(optimize, "LBFGS_SMOOTHING_GAIN", 0.0)  # each pixel's scale alone
+    assert remaining() > 2e-2
+
+
 def test_lbfgs_memory_shrinks_for_large_images():
     from nst_helpers.optimize import LBFGS_MEMORY, LBFGS_MEMORY_BYTES, lbfgs_memory
 
@@ -198,3 +242,17 @@ def test_lbfgs_memory_shrinks_for_large_images():
     large = 1024 * 768 * 3
     assert 3 <= lbfgs_memory(large) < LBFGS_MEMORY
     assert lbfgs_memory(large) * 2 * large * 4 <= LBFGS_MEMORY_BYTES
+
+
+@pytest.mark.parametrize("radius", [0, 1, 5, 20])
+def test_box_sums_add_up_each_pixels_square_cut_off_at_the_edges(radius):
+    from nst_helpers.optimize import _box_sums
+
+    shape = (1, 9, 13, 3)
+    values = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    expected = np.zeros(shape)
+    for row in range(shape[1]):
+        for col in range(shape[2]):
+            square = values[0, max(0, row - radius) : row + radius + 1]
+            expected[0, row, col] = square[:, max(0, col - radius) : col + radius + 1].sum((0, 1))
+    np.testing.assert_allclose(_box_sums(values.ravel(), shape, radius), expected, atol=1e-5)
