@@ -555,8 +555,8 @@ class CurvaturePairs:
         spread = (root * gradient).reshape(self.shape)
         step = scale * gradient
         for radius in LBFGS_SMOOTHING_RADII:
-            # a box average taken twice: a tent-shaped blur, which never turns a downhill step
-            # uphill (unlike a single box, it damps no pattern to below zero)
+            # a box average taken twice, a tent-shaped blur: one box average flips the sign of
+            # some fine patterns (which could turn the step uphill), two never do
             smooth = _box_sums(_box_sums(spread, self.shape, radius), self.shape, radius)
             step += np.float32(LBFGS_SMOOTHING_GAIN / (2 * radius + 1) ** 4) * root * smooth.ravel()
         return step
