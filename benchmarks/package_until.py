@@ -1,7 +1,9 @@
 """The package's Gatys loop, run until it reaches a given total loss: time to the reference's loss.
 
-Everything is the package's default (L-BFGS, start from the content image) except the stopping
-rule: the run stops at the first step whose total loss is at or below ``--target``.
+Everything is the package's default (L-BFGS, start from the content image, the default step
+count and with it the same mixed-precision schedule) except the stopping rule: the run stops at
+the first float32 step whose total loss is at or below ``--target``. Steps that may run in
+bfloat16 never stop it (their losses are bfloat16 ones).
 
 Prints one JSON line: steps, seconds of optimisation, and the loss per component at that step.
 
@@ -14,29 +16,32 @@ import json
 
 from reference_tutorial import objective_parser
 
+from nst_helpers.config import gatys_defaults, mixed_precision_default
 from nst_helpers.images import save_image
-from nst_helpers.optimize import stylize
+from nst_helpers.optimize import MIXED_FRACTION, stylize
 
 
 def main() -> None:
     """Run the package's loop until the target loss and print the result as JSON."""
     parser = objective_parser()
     parser.add_argument("--target", type=float, required=True)
-    parser.add_argument("--max-steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=gatys_defaults()["steps"])
     args = parser.parse_args()
+    # at most this many steps run in bfloat16; from here on every step is a float32 one
+    float32_from = int(args.steps * MIXED_FRACTION) if mixed_precision_default() else 0
 
     result = stylize(
         args.content,
         args.style,
         backbone=args.backbone,
         max_dim=args.max_dim,
-        steps=args.max_steps,
+        steps=args.steps,
         content_weight=args.content_weight,
         style_weight=args.style_weight,
         total_variation_weight=args.tv_weight,
         tolerance=0.0,
         progress=False,
-        callback=lambda step, losses, image: losses["total"] > args.target,
+        callback=lambda step, losses, image: step < float32_from or losses["total"] > args.target,
     )
     if args.output:
         save_image(result.image, args.output)
@@ -44,6 +49,7 @@ def main() -> None:
         json.dumps(
             {
                 "steps": result.steps,
+                "bfloat16_steps": result.bfloat16_steps,
                 "seconds": result.elapsed,
                 "reached": result.final_losses["total"] <= args.target,
                 "losses": result.final_losses,

@@ -10,7 +10,9 @@ Each Gatys run is a whole process, timed from start to exit (start-up included):
 * reference — ``benchmarks/reference_tutorial.py``: the TF tutorial's loop (Adam lr 0.02,
   β1 0.99, ε 0.1, 1000 steps from the content image, pixels clipped to [0, 1]);
 * package — ``python -m nst_helpers tuebingen starry_night --method gatys --backbone vgg16-hed
-  --max-dim N --style-weight 1 --content-weight 1e4 --tv-weight 0.05``, everything else default;
+  --max-dim N --style-weight 1 --content-weight 1e4 --tv-weight 0.05``, everything else default
+  (on a CPU that computes bfloat16 natively, the first half of the steps run in bfloat16);
+* package, float32 — the same with ``--float32``: what CPUs without native bfloat16 run;
 * package until the reference's loss — ``benchmarks/package_until.py``: the same defaults, stopped
   at the first step whose loss is at or below the reference's final loss.
 
@@ -76,9 +78,19 @@ def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
          "--method", "gatys", "--backbone", "vgg16-hed", "--max-dim", str(size), "--force",
          *OBJECTIVE, *(extra or [])]
     )  # fmt: skip
-    line = re.search(r"Final loss after (\d+) (\w+) steps: (.*)", run["stdout"])
-    losses = {k: float(v) for k, v in (part.rsplit(" ", 1) for part in line.group(3).split(", "))}
-    return {**run, "steps": int(line.group(1)), "optimizer": line.group(2), "losses": losses}
+    line = re.search(
+        r"Final loss after (\d+) (\w+) steps(?: \(the first (\d+) in bfloat16\))?: (.*)",
+        run["stdout"],
+    )
+    steps, optimizer, bfloat16_steps, parts = line.groups()
+    losses = {k: float(v) for k, v in (part.rsplit(" ", 1) for part in parts.split(", "))}
+    return {
+        **run,
+        "steps": int(steps),
+        "bfloat16_steps": int(bfloat16_steps or 0),
+        "optimizer": optimizer,
+        "losses": losses,
+    }
 
 
 def package_until(size: int, target: float, output: Path) -> dict:
@@ -142,10 +154,12 @@ def side_by_side(panels: list[tuple[Path, str]], output: Path) -> None:
 
 
 def side_by_side_of(size: int, entry: dict) -> None:
-    """The benchmark's picture for one size: reference, package defaults, package to that loss."""
+    """The benchmark's picture for one size: reference, package defaults (mixed and float32),
+    package to the reference's loss."""
     runs = (
         ("reference", "reference", "reference"),
         ("package", "package", "package defaults"),
+        ("package_float32", "package_float32", "package --float32"),
         ("package_until_reference_loss", "package_until", "package to the reference's loss"),
     )
     panels = [
@@ -177,11 +191,13 @@ def main() -> None:
     for size in args.sizes:
         ref = reference(size, args.reference_steps, HERE / f"reference_{size}.png")
         ours = package(size, HERE / f"package_{size}.png")
+        plain = package(size, HERE / f"package_float32_{size}.png", ["--float32"])
         until = package_until(size, ref["losses"]["total"], HERE / f"package_until_{size}.png")
         ratio = ours["seconds"] / ref["seconds"]
         results["gatys"][str(size)] = {
             "reference": ref,
             "package": ours,
+            "package_float32": plain,
             "package_until_reference_loss": until,
             "time_ratio": ratio,
             "time_ratio_to_reference_loss": until["seconds"] / ref["seconds"],
@@ -190,6 +206,7 @@ def main() -> None:
         for name, run in (
             ("reference (Adam, tutorial)", ref),
             ("package (defaults)", ours),
+            ("package --float32", plain),
             ("package until reference's loss", until),
         ):
             rows.append((f"{size} px {name}", run, run["seconds"] / ref["seconds"]))

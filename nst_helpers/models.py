@@ -32,6 +32,11 @@ STRIP_PIXELS = 131_072
 STRIP_BLOCKS = 2
 STRIP_HALO = 16
 
+#: Mixed precision: the extractor can run in bfloat16 (8 bits of mantissa instead of 23): on CPUs
+#: that compute it natively, about twice as fast. The first convolution stays in float32, so the
+#: pixels keep their precision; Gram matrices and content features are returned in float32.
+MIXED_DTYPE = tf.bfloat16
+
 #: Content layer of Gatys et al. and the TF tutorial.
 CONTENT_LAYERS = ("block5_conv2",)
 #: Style layers of Gatys et al. and the TF tutorial.
@@ -142,6 +147,7 @@ class StyleContentExtractor:
     """Returns the style Gram matrices and content feature maps of an image.
 
     Build it once per backbone and layer choice; call it on ``[1, H, W, 3]`` images in ``[0, 1]``.
+    It runs the backbone's layers one by one, up to the last one it needs.
 
     Args:
         backbone: The :class:`Backbone` to read features from.
@@ -161,10 +167,14 @@ class StyleContentExtractor:
         self.style_layers = tuple(style_layers)
         self.content_layers = tuple(content_layers)
         self.normalization = normalization
-        self.model = backbone.feature_model(self.style_layers + self.content_layers)
-        self._blocks: list | None = None
+        backbone.feature_model(self.style_layers + self.content_layers)  # checks the names
+        self._first_conv = self.backbone.layer_names()[0]
+        self._mixed_weights: dict[str, tuple[tf.Tensor, tf.Tensor]] = {}
+        self._blocks: dict[bool, list] = {}
 
-    def __call__(self, image: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
+    def __call__(
+        self, image: tf.Tensor, mixed_precision: bool = False
+    ) -> dict[str, dict[str, tf.Tensor]]:
         """Extract features.
 
         On a CPU, images of more than :data:`BLOCKWISE_PIXELS` pixels run block by block, the
@@ -173,46 +183,70 @@ class StyleContentExtractor:
 
         Args:
             image: ``[1, H, W, 3]`` in ``[0, 1]``.
+            mixed_precision: Run the layers after the first convolution in bfloat16
+                (:data:`MIXED_DTYPE`): faster on CPUs that compute it natively, features about
+                0.5 % off.
 
         Returns:
-            ``{"style": {layer: gram [1, C, C]}, "content": {layer: features [1, h, w, C]}}``.
+            ``{"style": {layer: gram [1, C, C]}, "content": {layer: features [1, h, w, C]}}``,
+            float32.
         """
         height, width = image.shape[1], image.shape[2]
         large = height is not None and width is not None and height * width > BLOCKWISE_PIXELS
         if large and not has_gpu():
-            return self._blockwise(image)
-        outputs = self.model(self.backbone.preprocess(image))
-        if not isinstance(outputs, (list, tuple)):
-            outputs = [outputs]
-        count = len(self.style_layers)
-        style = {
-            name: gram_matrix(out, self.normalization)
-            for name, out in zip(self.style_layers, outputs[:count])
-        }
-        content = dict(zip(self.content_layers, outputs[count:]))
-        return {"style": style, "content": content}
-
-    def _blockwise(self, image: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
+            return self._blockwise(image, mixed_precision)
         segments = self._split()
-        if self._blocks is None:
-            self._blocks = [
-                (tf.recompute_grad(self._segment(layers)), keys)
-                for layers, keys in segments[STRIP_BLOCKS:]
-            ]
-        x = self.backbone.preprocess(image)
+        layers = [layer for segment_layers, _ in segments for layer in segment_layers]
+        keys = [key for _, segment_keys in segments for key in segment_keys]
+        _, *outputs = self._segment(layers, mixed_precision)(self.backbone.preprocess(image))
         found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
-        if segments[:STRIP_BLOCKS]:
-            x, found = self._strips(x, segments[:STRIP_BLOCKS])
-        for run, keys in self._blocks:
-            x, *outputs = run(x)
-            for (kind, name), value in zip(keys, outputs):
-                found[kind][name] = value
+        for (kind, name), value in zip(keys, outputs):
+            found[kind][name] = value
+        return self._in_order(found)
+
+    def _in_order(self, found: dict[str, dict[str, tf.Tensor]]) -> dict:
         return {
             "style": {name: found["style"][name] for name in self.style_layers},
             "content": {name: found["content"][name] for name in self.content_layers},
         }
 
-    def _strips(self, x: tf.Tensor, segments: list) -> tuple[tf.Tensor, dict]:
+    def _apply(self, layer: tf.keras.layers.Layer, x: tf.Tensor, mixed_precision: bool):
+        """Run one backbone layer; in mixed precision with bfloat16 copies of its weights."""
+        if not mixed_precision or layer.name == self._first_conv:
+            return layer(x)
+        x = tf.cast(x, MIXED_DTYPE)  # does nothing once x is bfloat16
+        padding = layer.padding.upper()
+        if "pool" in layer.name:
+            return tf.nn.max_pool2d(x, layer.pool_size, layer.strides, padding)
+        if layer.name not in self._mixed_weights:
+            with tf.init_scope():  # made once, outside any tf.function being traced
+                self._mixed_weights[layer.name] = (
+                    tf.cast(layer.kernel, MIXED_DTYPE),
+                    tf.cast(layer.bias, MIXED_DTYPE),
+                )
+        kernel, bias = self._mixed_weights[layer.name]
+        return layer.activation(
+            tf.nn.bias_add(tf.nn.conv2d(x, kernel, layer.strides, padding), bias)
+        )
+
+    def _blockwise(self, image: tf.Tensor, mixed_precision: bool) -> dict:
+        segments = self._split()
+        if mixed_precision not in self._blocks:
+            self._blocks[mixed_precision] = [
+                (tf.recompute_grad(self._segment(layers, mixed_precision)), keys)
+                for layers, keys in segments[STRIP_BLOCKS:]
+            ]
+        x = self.backbone.preprocess(image)
+        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
+        if segments[:STRIP_BLOCKS]:
+            x, found = self._strips(x, segments[:STRIP_BLOCKS], mixed_precision)
+        for run, keys in self._blocks[mixed_precision]:
+            x, *outputs = run(x)
+            for (kind, name), value in zip(keys, outputs):
+                found[kind][name] = value
+        return self._in_order(found)
+
+    def _strips(self, x: tf.Tensor, segments: list, mixed_precision: bool) -> tuple:
         """Run the layers of ``segments`` strip by strip, each strip recomputed, not kept.
 
         A strip covers its own rows plus :data:`STRIP_HALO` rows either side, so that the
@@ -230,7 +264,9 @@ class StyleContentExtractor:
         for start in range(0, height, rows):
             end = start + rows if start + rows < height else height
             top, bottom = max(0, start - STRIP_HALO), min(height, end + STRIP_HALO)
-            run = tf.recompute_grad(self._strip(layers, start, end, top, height, heights))
+            run = tf.recompute_grad(
+                self._strip(layers, start, end, top, height, heights, mixed_precision)
+            )
             out, *pieces = run(x[:, top:bottom])
             outputs.append(out)
             for part, piece in zip(parts, pieces):
@@ -240,13 +276,22 @@ class StyleContentExtractor:
             found[kind][name] = tf.add_n(part) if kind == "style" else tf.concat(part, 1)
         return tf.concat(outputs, 1), found
 
-    def _strip(self, layers: list, start: int, end: int, top: int, height: int, heights: dict):
+    def _strip(
+        self,
+        layers: list,
+        start: int,
+        end: int,
+        top: int,
+        height: int,
+        heights: dict,
+        mixed_precision: bool,
+    ):
         """The function that runs one strip (rows ``top`` … of the input) and keeps its own rows."""
 
         def run(x: tf.Tensor):
             pieces, step = [], 1
             for layer in layers:
-                x = layer(x)
+                x = self._apply(layer, x, mixed_precision)
                 step *= 2 if "pool" in layer.name else 1
                 low = (start - top) // step
                 high = (end - top) // step if end < height else int(x.shape[1])
@@ -258,7 +303,7 @@ class StyleContentExtractor:
                         share = (high - low) / heights[layer.name]
                         pieces.append(gram_matrix(own, self.normalization) * share)
                 if layer.name in self.content_layers:
-                    pieces.append(own)
+                    pieces.append(tf.cast(own, tf.float32))
             return (own, *pieces)
 
         return run
@@ -279,17 +324,17 @@ class StyleContentExtractor:
                 segments[-1][1].append(("content", layer.name))
         return segments
 
-    def _segment(self, layers: list):
+    def _segment(self, layers: list, mixed_precision: bool):
         """A function running ``layers`` that returns the output and the wanted features."""
 
         def run(x: tf.Tensor):
             outputs = []
             for layer in layers:
-                x = layer(x)
+                x = self._apply(layer, x, mixed_precision)
                 if layer.name in self.style_layers:
                     outputs.append(gram_matrix(x, self.normalization))
                 if layer.name in self.content_layers:
-                    outputs.append(x)
+                    outputs.append(tf.cast(x, tf.float32))
             return (x, *outputs)
 
         return run

@@ -54,10 +54,22 @@ def test_gatys_method_with_the_seed_spelling(tmp_path):
 
 
 def test_no_arguments_stylises_tuebingen_by_both_methods(tmp_path):
-    done = run_cli("--max-dim", "64", "--steps", "3", cwd=tmp_path)
+    from nst_helpers.config import mixed_precision_default
+
+    done = run_cli("--max-dim", "64", "--steps", "4", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in (tmp_path / "outputs").iterdir())
     assert names == ["tuebingen_starry_night_fast.png", "tuebingen_starry_night_gatys.png"]
+    mixed = "Final loss after 4 lbfgs steps (the first 2 in bfloat16): total"
+    assert (mixed in done.stdout) == mixed_precision_default()
+
+
+def test_float32_flag_runs_every_gatys_step_in_float32(tmp_path):
+    args = ("cat", "great_wave", "-o", "g.png", "--method", "gatys", "--max-dim", "64")
+    done = run_cli(*args, "--steps", "4", "--float32", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Final loss after 4 lbfgs steps: total" in done.stdout
+    assert "bfloat16" not in done.stdout
 
 
 @pytest.mark.parametrize(

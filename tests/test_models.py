@@ -42,6 +42,49 @@ def test_extractor_returns_grams_and_content_features(hed):
     assert out["content"]["block5_conv2"].shape == (1, 3, 4, 512)
 
 
+def _loss_and_grad(extractor, image, targets, mixed_precision):
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        out = extractor(image, mixed_precision)
+        errors = [
+            tf.reduce_mean(tf.square(out[kind][name] - targets[kind][name]))
+            / tf.reduce_mean(tf.square(targets[kind][name]))
+            for kind in ("style", "content")
+            for name in targets[kind]
+        ]
+        loss = tf.add_n(errors)
+    return out, loss, tape.gradient(loss, image)
+
+
+@pytest.mark.parametrize("blockwise", [False, True])
+def test_mixed_precision_features_and_gradient_are_close_to_float32_ones(
+    hed, monkeypatch, blockwise
+):
+    extractor = models.StyleContentExtractor(hed)
+    image = load_image("tuebingen", max_dim=97)
+    painting = extractor(load_image("starry_night", max_dim=97))
+    targets = {
+        "style": painting["style"],
+        "content": extractor(load_image("cat", max_dim=97))["content"],
+    }
+    plain, plain_loss, plain_grad = _loss_and_grad(extractor, image, targets, False)
+    if blockwise:
+        monkeypatch.setattr(models, "BLOCKWISE_PIXELS", 100)
+        monkeypatch.setattr(models, "STRIP_PIXELS", 97 * 20)
+    mixed, mixed_loss, mixed_grad = _loss_and_grad(extractor, image, targets, True)
+    for kind in ("style", "content"):
+        for name, value in plain[kind].items():
+            assert mixed[kind][name].dtype == tf.float32
+            error = float(tf.norm(mixed[kind][name] - value) / tf.norm(value))
+            assert error < 0.03, (kind, name)
+            # the first convolution runs in float32, the others in bfloat16
+            assert (error < 1e-5) == (name == "block1_conv1"), (kind, name)
+    assert float(mixed_loss) == pytest.approx(float(plain_loss), rel=0.03)
+    cosine = tf.reduce_sum(mixed_grad * plain_grad) / tf.norm(mixed_grad) / tf.norm(plain_grad)
+    assert float(cosine) > 0.97
+    assert (extractor._blocks.get(True) is not None) == blockwise
+
+
 def test_unknown_layer_and_backbone_are_refused(hed):
     with pytest.raises(NSTError, match="no layer block9_conv1"):
         hed.feature_model(["block9_conv1"])
@@ -118,7 +161,7 @@ def test_blockwise_path_gives_the_same_features_and_gradient(
     monkeypatch.setattr(models, "BLOCKWISE_PIXELS", 100)  # force the memory-saving path …
     monkeypatch.setattr(models, "STRIP_PIXELS", 97 * 20)  # … with strips of 20 rows
     block, block_loss, block_grad = loss_and_grad()
-    assert extractor._blocks is not None
+    assert extractor._blocks.get(False) is not None
     for kind in ("style", "content"):
         for name, value in plain[kind].items():
             np.testing.assert_allclose(block[kind][name], value, rtol=1e-4, atol=1e-3)

@@ -105,8 +105,8 @@ class _NanAtStep(GatysStylizer):
         super().__init__("vgg16-hed")
         self.bad_step, self.calls = bad_step, 0
 
-    def loss(self, image, targets, weights):
-        losses, grad = super().loss(image, targets, weights)
+    def loss(self, image, targets, weights, mixed_precision=False):
+        losses, grad = super().loss(image, targets, weights, mixed_precision)
         self.calls += 1
         if self.calls > self.bad_step:
             losses = {**losses, "total": float("nan")}
@@ -130,10 +130,46 @@ def test_nan_at_the_first_step_is_an_error_not_a_picture(images64):
 
 def test_stopping_rule_ends_a_converged_run_and_can_be_turned_off(images64):
     common = dict(backbone="vgg16-hed", max_dim=64, steps=30, progress=False)
-    loose = stylize(*images64, tolerance=0.999, **common)  # "converged" unless 99.9 % lower
-    assert loose.steps == 26 and loose.stop_reason.startswith("converged")
-    full = stylize(*images64, tolerance=0.0, **common)
+    loose = stylize(*images64, tolerance=0.999, mixed_precision=False, **common)  # "converged"
+    assert loose.steps == 26 and loose.stop_reason.startswith("converged")  # unless 99.9 % lower
+    full = stylize(*images64, tolerance=0.0, mixed_precision=False, **common)
     assert full.steps == 30 and full.stop_reason == ""
+
+
+def test_stopping_rule_judges_the_float32_steps_only(images64):
+    common = dict(backbone="vgg16-hed", max_dim=64, progress=False, mixed_precision=True)
+    loose = stylize(*images64, steps=80, tolerance=0.999, **common)
+    # the bfloat16 steps stall by the same rule after 26; the float32 ones stop after 26 more
+    assert loose.bfloat16_steps == 26 and loose.stop_reason.startswith("converged")
+    assert loose.steps == 26 + 26 and loose.best_step >= 26
+
+
+def test_mixed_precision_runs_half_the_steps_in_bfloat16_and_returns_float32_losses(images64):
+    stylizer = get_stylizer("vgg16-hed")
+    common = dict(max_dim=64, steps=40, tolerance=0.0, progress=False)
+    mixed = stylizer.stylize(*images64, mixed_precision=True, **common)
+    plain = stylizer.stylize(*images64, mixed_precision=False, **common)
+    assert mixed.bfloat16_steps == 20 and mixed.steps == 40 and mixed.best_step >= 20
+    assert plain.bfloat16_steps == 0
+    # the reported loss is the float32 loss of the returned image …
+    targets = stylizer.targets(*images64)
+    again, _ = stylizer.loss(mixed.image, targets, mixed.weights)
+    assert mixed.final_losses["total"] == pytest.approx(again["total"], rel=1e-5)
+    # … and about as low as with float32 throughout
+    assert mixed.final_losses["total"] < 1.1 * plain.final_losses["total"]
+    assert mixed.final_losses["total"] < 0.1 * mixed.history["total"][0]
+
+
+def test_mixed_precision_is_automatic_where_the_cpu_has_bfloat16(images64):
+    from nst_helpers.config import mixed_precision_default
+
+    common = dict(backbone="vgg16-hed", max_dim=64, steps=6, progress=False)
+    assert (stylize(*images64, **common).bfloat16_steps == 3) == mixed_precision_default()
+    assert stylize(*images64, optimizer="adam", **common).bfloat16_steps == 0
+    with pytest.raises(NSTError, match="mixed_precision works with optimizer='lbfgs' only"):
+        stylize(*images64, optimizer="adam", mixed_precision=True, **common)
+    with pytest.raises(NSTError, match="mixed_precision must be True, False or None"):
+        stylize(*images64, mixed_precision="yes", **common)
 
 
 def test_defaults_suit_the_hardware(images64):
@@ -141,7 +177,7 @@ def test_defaults_suit_the_hardware(images64):
 
     defaults = gatys_defaults()
     assert defaults == (
-        {"max_dim": 512, "steps": 500} if has_gpu() else {"max_dim": 256, "steps": 200}
+        {"max_dim": 512, "steps": 500} if has_gpu() else {"max_dim": 256, "steps": 290}
     )
     result = stylize(*images64, backbone="vgg16-hed", steps=1, progress=False)
     assert max(result.image.shape[1:3]) == defaults["max_dim"] and result.optimizer == "lbfgs"
@@ -155,7 +191,7 @@ class _Bowl(GatysStylizer):
         self.target = tf.constant(target, tf.float32)
         self.stiffness = tf.constant(stiffness, tf.float32)
 
-    def loss(self, image, targets, weights):
+    def loss(self, image, targets, weights, mixed_precision=False):
         diff = tf.convert_to_tensor(image, tf.float32) - self.target
         total = float(tf.reduce_sum(self.stiffness * tf.square(diff)))
         losses = {"total": total, "content": total, "style": 0.0, "total_variation": 0.0}
@@ -203,7 +239,7 @@ class _Sheet(GatysStylizer):
         self.target = tf.constant(target, tf.float32)
         self.softness = softness
 
-    def loss(self, image, targets, weights):
+    def loss(self, image, targets, weights, mixed_precision=False):
         image = tf.convert_to_tensor(image, tf.float32)
         with tf.GradientTape() as tape:
             tape.watch(image)
