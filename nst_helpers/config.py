@@ -80,8 +80,9 @@ def cpu_has_bfloat16() -> bool:
 def mixed_precision_default() -> bool:
     """Whether the Gatys loop runs its first steps in bfloat16 when not told.
 
-    Yes on a CPU that computes bfloat16 natively, where a step takes about half the time; no on
-    a GPU (the runtime's float32 kernels are fast there) or on other CPUs (bfloat16 is slower).
+    Yes on a CPU that computes bfloat16 natively, where a step takes about half the time. No on a
+    GPU (a Colab T4 has no bfloat16 units; the published notebooks run float32), and no on other
+    CPUs, which would only emulate bfloat16.
 
     Returns:
         True if mixed precision pays off here.

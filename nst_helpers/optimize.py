@@ -114,7 +114,8 @@ class StyleTransferResult:
         weights: The ``content_weight``, ``style_weight`` and ``total_variation_weight`` used.
         stop_reason: Why the loop stopped early (empty if it ran all its steps).
         bfloat16_steps: How many of the first steps ran in bfloat16 (mixed precision); their
-            losses in :attr:`history` are bfloat16 ones. :attr:`image` comes from a later step.
+            losses in :attr:`history` are bfloat16 ones. :attr:`image` and :attr:`final_losses`
+            come from the float32 steps after them.
     """
 
     image: tf.Tensor
