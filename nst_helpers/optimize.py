@@ -14,7 +14,7 @@ One *step* is one forward and backward pass through the network for both, so ste
 times compare directly.
 
 Mixed precision (L-BFGS only): on a CPU that computes bfloat16 natively, the first half of the
-steps run the network in bfloat16, about twice as fast. Its features are about 0.5 % off; while the
+steps run the network in bfloat16, about twice as fast. Its features are 0.3–1 % off; while the
 loss still falls fast that does not matter, but near the end it stalls the descent, so the rest
 of the steps run in float32, keeping the curvature pairs. The returned image and its losses are
 float32 ones.
