@@ -195,13 +195,10 @@ class StyleContentExtractor:
         large = height is not None and width is not None and height * width > BLOCKWISE_PIXELS
         if large and not has_gpu():
             return self._blockwise(image, mixed_precision)
-        segments = self._split()
-        layers = [layer for segment_layers, _ in segments for layer in segment_layers]
-        keys = [key for _, segment_keys in segments for key in segment_keys]
+        layers, keys = _joined(self._split())
         _, *outputs = self._segment(layers, mixed_precision)(self.backbone.preprocess(image))
         found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
-        for (kind, name), value in zip(keys, outputs):
-            found[kind][name] = value
+        _store(found, keys, outputs)
         return self._in_order(found)
 
     def _in_order(self, found: dict[str, dict[str, tf.Tensor]]) -> dict:
@@ -242,8 +239,7 @@ class StyleContentExtractor:
             x, found = self._strips(x, segments[:STRIP_BLOCKS], mixed_precision)
         for run, keys in self._blocks[mixed_precision]:
             x, *outputs = run(x)
-            for (kind, name), value in zip(keys, outputs):
-                found[kind][name] = value
+            _store(found, keys, outputs)
         return self._in_order(found)
 
     def _strips(self, x: tf.Tensor, segments: list, mixed_precision: bool) -> tuple:
@@ -253,8 +249,7 @@ class StyleContentExtractor:
         convolutions see the same neighbours as on the whole image; only each strip's own rows
         are kept. Gram matrices are sums over positions, so the strips' parts add up.
         """
-        layers = [layer for segment_layers, _ in segments for layer in segment_layers]
-        keys = [key for _, segment_keys in segments for key in segment_keys]
+        layers, keys = _joined(segments)
         scale = 2 ** sum("pool" in layer.name for layer in layers)
         height, width = int(x.shape[1]), int(x.shape[2])
         rows = max(scale, STRIP_PIXELS // width // scale * scale)
@@ -356,6 +351,19 @@ class StyleContentExtractor:
             name: (int(out.shape[-1]), int(out.shape[1]) * int(out.shape[2]))
             for name, out in zip(self.style_layers, outputs)
         }
+
+
+def _joined(segments: list) -> tuple[list, list[tuple[str, str]]]:
+    """The layers of ``segments`` in one list, and their ``(kind, name)`` feature keys in another."""
+    layers = [layer for segment_layers, _ in segments for layer in segment_layers]
+    keys = [key for _, segment_keys in segments for key in segment_keys]
+    return layers, keys
+
+
+def _store(found: dict[str, dict[str, tf.Tensor]], keys: list, outputs: list) -> None:
+    """Put each output under its ``(kind, name)`` key in ``found``."""
+    for (kind, name), value in zip(keys, outputs):
+        found[kind][name] = value
 
 
 def _layer_heights(layers: list, height: int) -> dict[str, int]:
