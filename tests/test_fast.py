@@ -66,6 +66,7 @@ def test_damaged_hub_cache_names_the_folder_to_delete(monkeypatch, tmp_path):
 
 def test_auto_falls_back_to_onnx_with_one_notice(monkeypatch, capsys):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.delenv("NST_MAGENTA_DIR", raising=False)
     monkeypatch.setattr(fast, "_LOADED", {})
     first = fast.load_stylizer("auto")
     assert fast.load_stylizer("auto") is first
@@ -73,3 +74,38 @@ def test_auto_falls_back_to_onnx_with_one_notice(monkeypatch, capsys):
     assert printed.count("Fast path:") == 1
     if first.name == "onnx":
         assert "not the TF Hub module" in printed and "TF Hub was not loaded" in printed
+
+
+def test_offline_auto_gives_onnx_without_a_local_savedmodel(monkeypatch, capsys):
+    monkeypatch.setenv("NST_OFFLINE", "1")
+    monkeypatch.delenv("NST_MAGENTA_DIR", raising=False)
+    monkeypatch.setattr(fast, "_LOADED", {})
+    assert fast.load_stylizer("auto").name == "onnx"
+    assert "TF Hub was not loaded: NST_OFFLINE is set" in capsys.readouterr().out
+
+
+def test_onnx_interpolates_style_vectors_itself(onnx):
+    assert onnx.strength_stylizer is onnx
+
+
+class _CountingModule:
+    """Stands in for the TF Hub module: returns the content and counts its calls."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, content, style):
+        self.calls += 1
+        return [content]
+
+
+def test_hub_strength_below_1_runs_the_onnx_networks_not_the_module(onnx, capsys):
+    module = _CountingModule()
+    hub = fast.HubStylizer(module, "a test module")
+    hub._onnx = onnx  # what strength_stylizer would make
+    content = load_image("cat", max_dim=80)
+    out = hub(content, "starry_night", strength=0.3)
+    assert module.calls == 0
+    np.testing.assert_allclose(out, onnx(content, "starry_night", strength=0.3), atol=1e-6)
+    np.testing.assert_allclose(hub(content, "starry_night"), content, atol=1e-6)
+    assert module.calls == 1

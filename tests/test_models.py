@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -109,6 +111,7 @@ def test_damaged_cached_vgg19_weights_name_the_file_to_delete(monkeypatch, tmp_p
 
 def test_auto_tries_vgg19_then_falls_back_with_one_notice(monkeypatch, tmp_path, capsys):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(models, "_LOADED", {})
     first = models.load_backbone("auto")
@@ -126,6 +129,7 @@ def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(
     monkeypatch, tmp_path, capsys
 ):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(models, "_LOADED", {})
     cached = tmp_path / "models" / models._VGG19_NOTOP
@@ -135,6 +139,21 @@ def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(
     printed = capsys.readouterr().out
     if backbone.name == "vgg16-hed":  # no network here, so the damaged file cannot be replaced
         assert str(cached) in printed and "delete that file" in printed
+
+
+def test_offline_auto_gives_vgg16_hed_without_a_local_vgg19_file(monkeypatch, capsys):
+    monkeypatch.setenv("NST_OFFLINE", "1")
+    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
+    monkeypatch.setattr(models, "_LOADED", {})
+    assert models.load_backbone("auto").name == "vgg16-hed"
+    assert "VGG19 was not loaded: NST_OFFLINE is set" in capsys.readouterr().out
+
+
+def test_empty_vgg19_weights_variable_counts_as_unset(monkeypatch):
+    monkeypatch.setenv("NST_VGG19_WEIGHTS", "  ")
+    assert models.vgg19_weights_file() is None
+    monkeypatch.setenv("NST_VGG19_WEIGHTS", "~/w.weights.h5")
+    assert models.vgg19_weights_file() == Path.home() / "w.weights.h5"
 
 
 @pytest.mark.parametrize(
