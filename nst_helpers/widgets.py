@@ -6,8 +6,10 @@
 * :func:`fast_panel` — the Magenta fast path with ``max_dim`` and ``strength`` sliders; it
   re-stylises when a slider is released.
 
-Both work in JupyterLab, Jupyter Notebook and Colab. Errors show as one readable line in the panel,
-which stays usable. ``panel.run()`` runs with the current values from code (as the tests do).
+Both work in JupyterLab, Jupyter Notebook and Colab, with ipywidgets 8 and with the ipywidgets 7.7
+that Colab preinstalls (:func:`_latest_upload` and :func:`_tooltip` hide the two differences the
+panels meet). Errors show as one readable line in the panel, which stays usable. ``panel.run()``
+runs with the current values from code (as the tests do).
 """
 
 from __future__ import annotations
@@ -45,6 +47,46 @@ TOOLTIPS = {
 }
 
 
+def _tooltip(kind: type[widgets.Widget], text: str) -> dict[str, str]:
+    """The keyword argument that gives a widget of class ``kind`` its hover text.
+
+    ipywidgets 8 calls it ``tooltip`` on every widget; ipywidgets 7 calls it ``description_tooltip``
+    (only buttons have ``tooltip``) and drops an unknown ``tooltip`` with a warning.
+
+    Args:
+        kind: The widget class.
+        text: The hover text.
+
+    Returns:
+        ``{"tooltip": text}``, ``{"description_tooltip": text}``, or ``{}`` if ``kind`` has neither.
+    """
+    traits = kind.class_trait_names()
+    for name in ("tooltip", "description_tooltip"):
+        if name in traits:
+            return {name: text}
+    return {}
+
+
+def _latest_upload(value: tuple | dict) -> tuple[str, bytes] | None:
+    """The name and bytes of the latest file in a ``FileUpload.value``, from ipywidgets 7 or 8.
+
+    Args:
+        value: ipywidgets 8's tuple of dicts (``name``, ``type``, ``size``, ``content`` as a
+            memoryview, ``last_modified``), or ipywidgets 7's dict ``{file name: {"metadata":
+            {"name", "type", "size", ...}, "content": bytes}}``.
+
+    Returns:
+        ``(file name, bytes)``, or ``None`` if nothing was uploaded.
+    """
+    if not value:
+        return None
+    if isinstance(value, dict):  # ipywidgets 7: the dict keeps upload order, so the last is latest
+        name, entry = list(value.items())[-1]
+        return entry.get("metadata", {}).get("name", name), bytes(entry["content"])
+    entry = value[-1]
+    return entry["name"], bytes(entry["content"])
+
+
 def _png(image: tf.Tensor) -> bytes:
     buffer = io.BytesIO()
     to_pil(image).save(buffer, format="PNG")
@@ -61,10 +103,13 @@ class _ImagePicker(widgets.HBox):
             value=value,
             description=kind,
             style=_STYLE,
-            tooltip=TOOLTIPS[kind],
+            **_tooltip(widgets.Dropdown, TOOLTIPS[kind]),
         )
         self.upload = widgets.FileUpload(
-            accept="image/*", multiple=False, description="Upload", tooltip=TOOLTIPS["upload"]
+            accept="image/*",
+            multiple=False,
+            description="Upload",
+            **_tooltip(widgets.FileUpload, TOOLTIPS["upload"]),
         )
         self.upload.observe(self._uploaded, names="value")
         super().__init__([self.dropdown, self.upload])
@@ -74,13 +119,19 @@ class _ImagePicker(widgets.HBox):
             self.dropdown.value = UPLOAD
 
     @property
+    def uploaded(self) -> tuple[str, bytes] | None:
+        """The latest uploaded file's name and bytes, or ``None`` before any upload."""
+        return _latest_upload(self.upload.value)
+
+    @property
     def source(self) -> str | bytes:
         """The chosen bundled name, or the uploaded file's bytes."""
         if self.dropdown.value != UPLOAD:
             return self.dropdown.value
-        if not self.upload.value:
+        uploaded = self.uploaded
+        if uploaded is None:
             raise NSTError(f"no {self.dropdown.description} image uploaded; press Upload first")
-        return bytes(self.upload.value[0]["content"])
+        return uploaded[1]
 
     def load(self, max_dim: int | None = None) -> tf.Tensor:
         """Load the chosen image; an error about an upload names the uploaded file."""
@@ -90,9 +141,9 @@ class _ImagePicker(widgets.HBox):
         except NSTError as exc:
             if isinstance(source, str):
                 raise
-            label = (
-                f"the uploaded {self.dropdown.description} file {self.upload.value[0]['name']!r}"
-            )
+            uploaded = self.uploaded
+            name = uploaded[0] if uploaded else "?"
+            label = f"the uploaded {self.dropdown.description} file {name!r}"
             message = str(exc)
             if "the image bytes" in message:
                 raise NSTError(message.replace("the image bytes", label, 1)) from None
@@ -111,7 +162,10 @@ class _Panel(widgets.VBox):
         for picker in (self.content_picker, self.style_picker):
             picker.upload.observe(lambda _, picker=picker: self._check_upload(picker), "value")
         self.run_button = widgets.Button(
-            description="Run", button_style="primary", icon="play", tooltip="run with these values"
+            description="Run",
+            button_style="primary",
+            icon="play",
+            **_tooltip(widgets.Button, "run with these values"),
         )
         self.run_button.on_click(lambda _: self.run())
         self.status = widgets.HTML(value="Press Run.")
@@ -137,7 +191,8 @@ class _Panel(widgets.VBox):
 
     def _check_upload(self, picker: _ImagePicker) -> None:
         """Say at once whether an uploaded file is an image the panel can use."""
-        if not picker.upload.value:
+        uploaded = picker.uploaded
+        if uploaded is None:
             return
         try:
             image = picker.load()
@@ -145,7 +200,7 @@ class _Panel(widgets.VBox):
             self.show_error(str(exc))
             return
         self.status.value = html.escape(
-            f"{picker.dropdown.description} image {picker.upload.value[0]['name']!r} uploaded "
+            f"{picker.dropdown.description} image {uploaded[0]!r} uploaded "
             f"({image.shape[2]}×{image.shape[1]} px); press Run."
         )
 
@@ -207,7 +262,7 @@ class GatysPanel(_Panel):
             value=optimizer,
             description="optimizer",
             style=_STYLE,
-            tooltip=TOOLTIPS["optimizer"],
+            **_tooltip(widgets.ToggleButtons, TOOLTIPS["optimizer"]),
         )
         # ToggleButtons lacks this class in ipywidgets 8, so its label sat above the buttons.
         self.optimizer.add_class("widget-inline-hbox")
@@ -217,7 +272,7 @@ class GatysPanel(_Panel):
             max=steps,
             description="progress",
             style=_STYLE,
-            tooltip=TOOLTIPS["progress"],
+            **_tooltip(widgets.IntProgress, TOOLTIPS["progress"]),
             layout=widgets.Layout(width=_WIDTH),
         )
         self.readout = widgets.HTML(value="")
@@ -323,8 +378,8 @@ def _slider(kind: type, name: str, value, low, high, step, **options) -> widgets
         max=high,
         step=step,
         description=name,
-        tooltip=TOOLTIPS[name],
         style=_STYLE,
+        **_tooltip(kind, TOOLTIPS[name]),
         layout=widgets.Layout(width=_WIDTH),
         **options,
     )

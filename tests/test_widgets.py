@@ -1,11 +1,12 @@
-import datetime
 import os
 import tracemalloc
 
+import ipywidgets
 import pytest
+from test_widgets_versions import simulate_upload
 
 from nst_helpers.errors import NSTError
-from nst_helpers.widgets import fast_panel, gatys_panel
+from nst_helpers.widgets import _latest_upload, _tooltip, fast_panel, gatys_panel
 
 
 @pytest.fixture(scope="module")
@@ -67,18 +68,31 @@ def test_bad_input_shows_one_error_line_and_the_panel_still_works(panel):
 
 
 def test_uploaded_bytes_are_used(panel, png_file):
-    panel.content_picker.upload.value = (
-        {
-            "name": "photo.png",
-            "type": "image/png",
-            "size": png_file.stat().st_size,
-            "content": memoryview(png_file.read_bytes()),
-            "last_modified": datetime.datetime.now(),
-        },
-    )
+    simulate_upload(panel.content_picker.upload, "photo.png", png_file.read_bytes())
     assert panel.content_picker.dropdown.value == "upload…"
+    assert panel.content_picker.uploaded == ("photo.png", png_file.read_bytes())
     result = panel.run()
     assert result is not None and result.image.shape[1:3] == (48, 64)
+
+
+def test_latest_upload_reads_both_ipywidgets_shapes():
+    version_8 = (
+        {"name": "a.png", "type": "image/png", "size": 1, "content": memoryview(b"a")},
+        {"name": "b.png", "type": "image/png", "size": 1, "content": memoryview(b"b")},
+    )
+    version_7 = {
+        "a.png": {"metadata": {"name": "a.png", "type": "image/png", "size": 1}, "content": b"a"},
+        "b.png": {"metadata": {"name": "b.png", "type": "image/png", "size": 1}, "content": b"b"},
+    }
+    assert _latest_upload(version_8) == _latest_upload(version_7) == ("b.png", b"b")
+    assert _latest_upload(()) is None and _latest_upload({}) is None
+
+
+def test_hover_text_uses_the_trait_the_installed_ipywidgets_has():
+    hover = _tooltip(ipywidgets.FloatLogSlider, "text")
+    assert len(hover) == 1 and next(iter(hover)) in ipywidgets.FloatLogSlider.class_trait_names()
+    assert _tooltip(ipywidgets.Button, "text") == {"tooltip": "text"}  # buttons: both versions
+    assert _tooltip(ipywidgets.Image, "text") in ({}, {"tooltip": "text"})
 
 
 def test_fast_panel_restylises_when_a_slider_moves():
