@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+from pathlib import Path
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -88,6 +90,28 @@ def mixed_precision_default() -> bool:
         True if mixed precision pays off here.
     """
     return not has_gpu() and cpu_has_bfloat16()
+
+
+def output_dir() -> Path:
+    """The folder the notebooks save pictures in (made if missing).
+
+    ``$NST_OUTPUT_DIR`` if set; in Colab ``/content/outputs``, next to the cloned repository, where
+    the file browser shows it; elsewhere ``outputs/`` at the top of the repository when run from
+    ``notebooks/``, else ``outputs/`` in the current folder.
+
+    Returns:
+        The folder.
+    """
+    if os.environ.get("NST_OUTPUT_DIR"):
+        folder = Path(os.environ["NST_OUTPUT_DIR"]).expanduser()
+    elif "google.colab" in sys.modules:
+        folder = Path("/content/outputs")
+    elif Path.cwd().name == "notebooks":
+        folder = Path.cwd().parent / "outputs"
+    else:
+        folder = Path.cwd() / "outputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def device_summary() -> str:

@@ -7,7 +7,13 @@ Usage::
     python scripts/refresh_notebooks.py --strip-only         # only strip, do not run
 
 The checked cells' outputs become nbval's expected outputs; every other cell is stored without
-output or execution count, as the project's tests require.
+output or execution count, as the project's tests require. The checked cells print only what holds
+in every configuration, so the quick offline outputs stored here are the expected outputs of all.
+
+It also copies the repository's address (``nst_helpers.config.REPOSITORY``) into the notebooks'
+badges and setup cells, README.md and pyproject.toml, and the release tag (``v`` +
+``nst_helpers.__version__``) into the setup cells: change the address or the version in the
+package, then run this script.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from nst_helpers import __version__
 from nst_helpers.config import REPOSITORY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +35,17 @@ MARK = "NBVAL_CHECK_OUTPUT"
 
 
 BADGE = re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/")
+GITHUB = re.compile(r"(?<![\w/])github\.com/[\w.-]+/[\w-]+(?:\.git)?")
 REPO_LINE = re.compile(r'^REPO = "[^"]*"', re.MULTILINE)
+TAG_LINE = re.compile(r'^TAG = "[^"]*"', re.MULTILINE)
+#: Files outside the notebooks that name the repository.
+LINKED_FILES = ("README.md", "pyproject.toml")
+
+
+def point_at_repository(text: str) -> str:
+    """``text`` with every Colab badge and github.com/OWNER/NAME address naming REPOSITORY."""
+    text = BADGE.sub(f"colab.research.google.com/github/{REPOSITORY}/blob/", text)
+    return GITHUB.sub(f"github.com/{REPOSITORY}", text)
 
 
 def strip(notebook: nbformat.NotebookNode) -> None:
@@ -37,11 +54,10 @@ def strip(notebook: nbformat.NotebookNode) -> None:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "markdown":
-            cell.source = BADGE.sub(
-                f"colab.research.google.com/github/{REPOSITORY}/blob/", cell.source
-            )
+            cell.source = point_at_repository(cell.source)
         else:
             cell.source = REPO_LINE.sub(f'REPO = "{REPOSITORY}"', cell.source)
+            cell.source = TAG_LINE.sub(f'TAG = "v{__version__}"', cell.source)
         if cell.cell_type != "code":
             continue
         if MARK in cell.source:
@@ -73,6 +89,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = parser.parse_args()
     paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for name in LINKED_FILES:
+        path = ROOT / name
+        path.write_text(point_at_repository(path.read_text(encoding="utf-8")), encoding="utf-8")
     for path in paths:
         print(f"{'stripping' if args.strip_only else 'running'} {path}", file=sys.stderr)
         if args.strip_only:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 
-# Tests use the offline model sources unless a test asks otherwise (it then clears the caches).
-os.environ.setdefault("NST_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
@@ -41,3 +39,12 @@ def png_file(tmp_path, rgb_array):
     path = tmp_path / "photo.png"
     Image.fromarray(rgb_array).save(path)
     return path
+
+
+def pytest_runtest_setup(item):
+    """Unit tests use the offline model sources unless a test asks otherwise.
+
+    Set per test, not at import, so that the notebooks run after them (``notebooks/conftest.py``)
+    see the environment the user gave.
+    """
+    os.environ.setdefault("NST_OFFLINE", "1")

@@ -68,3 +68,32 @@ def test_cells_are_short(path):
 def test_setup_installs_the_package_only_in_colab_when_missing(path):
     setup = next(source(c) for c in cells(path) if re.search(r"^REPO = ", source(c), re.M))
     assert f'REPO = "{REPOSITORY}"' in setup and "google.colab" in setup
+
+
+#: Words that name a configuration: a checked cell that prints one passes in one configuration only.
+CONFIGURATION_WORDS = re.compile(r"vgg16|vgg19|onnx|tf hub|nst_offline|downloading|gpu|cpu", re.I)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_checked_outputs_name_no_backend_or_device(path):
+    for cell in cells(path):
+        if cell["cell_type"] == "code" and MARK in source(cell):
+            for output in cell["outputs"]:
+                text = "".join(output.get("text", "")) + "".join(
+                    output.get("data", {}).get("text/plain", "")
+                )
+                assert not CONFIGURATION_WORDS.search(text), (source(cell)[:80], text)
+
+
+def test_every_repository_address_is_the_configured_one():
+    from nst_helpers import __version__
+
+    root = NOTEBOOKS[0].parent.parent
+    texts = {p.name: p.read_text() for p in [root / "README.md", root / "pyproject.toml"]}
+    texts.update({p.name: p.read_text() for p in NOTEBOOKS})
+    for name, text in texts.items():
+        for owner_and_name in re.findall(r"github(?:\.com)?/([\w.-]+/[\w-]+)", text):
+            assert owner_and_name == REPOSITORY, (name, owner_and_name)
+    for path in NOTEBOOKS:
+        setup = next(source(c) for c in cells(path) if re.search(r"^REPO = ", source(c), re.M))
+        assert f'TAG = "v{__version__}"' in setup, path.name
