@@ -298,13 +298,13 @@ def _run(args: argparse.Namespace, job: Job) -> None:
             image, engine = _run_fast(args, job)
         else:
             image, engine = _run_gatys(args, job)
+        _save(image, job.output)
     except MemoryError:
         raise MachineError(_out_of_memory(args, job)) from None
     except Exception as exc:
         if not _is_resource_exhausted(exc):
             raise
         raise MachineError(_out_of_memory(args, job)) from None
-    _save(image, job.output)
     seconds = time.perf_counter() - start
     print(
         f"Saved {job.output} ({image.shape[2]}×{image.shape[1]} px, {job.method} method on "
