@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import tempfile
 import urllib.error
 import urllib.parse
@@ -229,7 +230,9 @@ def check_output_path(path: str | os.PathLike) -> Path:
 def save_image(image: tf.Tensor | np.ndarray | Image.Image, path: str | os.PathLike) -> Path:
     """Save an image atomically: write a temporary file beside ``path``, then rename it.
 
-    A failed save leaves any file already at ``path`` untouched. Missing parent folders are made.
+    A failed save leaves any file already at ``path`` untouched and no temporary file behind.
+    Missing parent folders are made. The file gets the permissions a plain ``open()`` gives: those
+    of the file it replaces, or ``0o666`` less the umask for a new file (``-rw-r--r--`` usually).
 
     Args:
         image: A tensor or array ``[1, H, W, 3]`` in ``[0, 1]``, or a PIL image.
@@ -241,13 +244,17 @@ def save_image(image: tf.Tensor | np.ndarray | Image.Image, path: str | os.PathL
     Raises:
         NSTError: If the suffix is not a known image format, ``path`` is a folder, or the image
             holds NaN values.
+        OSError: If the folder cannot be written (no permission, disk full); nothing is left
+            behind and an existing file stays as it was.
     """
     path = check_output_path(path)
     fmt = _FORMATS[path.suffix.lower()]
     pil = image if isinstance(image, Image.Image) else to_pil(image)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     try:
+        os.chmod(tmp, mode)  # mkstemp makes it -rw-------; a plain open() respects the umask
         with os.fdopen(fd, "wb") as handle:
             pil.convert("RGB").save(
                 handle, format=fmt, **({"quality": 95} if fmt == "JPEG" else {})
@@ -257,6 +264,28 @@ def save_image(image: tf.Tensor | np.ndarray | Image.Image, path: str | os.PathL
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _new_file_mode(path: Path) -> int:
+    """The permission bits ``open(path, "w")`` would give: the old file's, else 0o666 & ~umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (``/proc/self/status``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (the only portable way to read it)
+    os.umask(mask)
+    return mask
 
 
 # --- reading -------------------------------------------------------------------------------------

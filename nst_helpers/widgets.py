@@ -21,13 +21,15 @@ import math
 import ipywidgets as widgets
 import tensorflow as tf
 
-from .config import OPTIMIZERS
-from .errors import NSTError
+from .config import BACKBONES, OPTIMIZERS
+from .errors import NSTError, check_choice, check_float, check_int
 from .fast import load_stylizer
 from .images import list_images, load_image, to_pil
 from .optimize import StyleTransferResult, get_stylizer
 
 UPLOAD = "upload…"
+#: The ranges of the panels' sliders.
+PANEL_MIN_DIM, PANEL_MAX_DIM, PANEL_MAX_STEPS = 64, 1024, 1000
 _WIDTH = "460px"  # every slider: a track long enough to drag, and aligned with the others
 _STYLE = {"description_width": "150px"}
 
@@ -250,13 +252,15 @@ class GatysPanel(_Panel):
     ) -> None:
         self.stylizer = get_stylizer(backbone)
         weights = self.stylizer.backbone.default_weights
-        self.max_dim = _slider(widgets.IntSlider, "max_dim", max_dim, 64, 1024, 32)
+        self.max_dim = _slider(
+            widgets.IntSlider, "max_dim", max_dim, PANEL_MIN_DIM, PANEL_MAX_DIM, 32
+        )
         self.content_weight = _log_slider("content_weight", weights["content_weight"])
         self.style_weight = _log_slider("style_weight", weights["style_weight"])
         self.total_variation_weight = _log_slider(
             "total_variation_weight", weights["total_variation_weight"]
         )
-        self.steps = _slider(widgets.IntSlider, "steps", steps, 1, 1000, 1)
+        self.steps = _slider(widgets.IntSlider, "steps", steps, 1, PANEL_MAX_STEPS, 1)
         self.optimizer = widgets.ToggleButtons(
             options=list(OPTIMIZERS),
             value=optimizer,
@@ -344,7 +348,13 @@ class FastPanel(_Panel):
     def __init__(self, content: str, style: str, max_dim: int, strength: float) -> None:
         self.stylizer = load_stylizer()
         self.max_dim = _slider(
-            widgets.IntSlider, "max_dim", max_dim, 64, 1024, 32, continuous_update=False
+            widgets.IntSlider,
+            "max_dim",
+            max_dim,
+            PANEL_MIN_DIM,
+            PANEL_MAX_DIM,
+            32,
+            continuous_update=False,
         )
         self.strength = _slider(
             widgets.FloatSlider, "strength", strength, 0.0, 1.0, 0.05, continuous_update=False
@@ -429,11 +439,10 @@ def gatys_panel(
     Raises:
         NSTError: If a starting value is out of range.
     """
-    _check_start(content, style, max_dim)
-    if not 1 <= steps <= 1000:
-        raise NSTError(f"steps must be from 1 to 1000 for the panel, got {steps}")
-    if optimizer not in OPTIMIZERS:
-        raise NSTError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    max_dim = _check_start(content, style, max_dim)
+    check_choice("backbone", backbone, BACKBONES)
+    steps = check_int("the panel's steps", steps, 1, PANEL_MAX_STEPS)
+    check_choice("optimizer", optimizer, OPTIMIZERS)
     return GatysPanel(content, style, backbone, max_dim, steps, optimizer)
 
 
@@ -457,18 +466,17 @@ def fast_panel(
     Raises:
         NSTError: If a starting value is out of range.
     """
-    _check_start(content, style, max_dim)
-    if not 0.0 <= strength <= 1.0:
-        raise NSTError(f"strength must be in [0, 1], got {strength}")
+    max_dim = _check_start(content, style, max_dim)
+    strength = check_float("strength", strength, 0.0, 1.0)
     return FastPanel(content, style, max_dim, strength)
 
 
-def _check_start(content: str, style: str, max_dim: int) -> None:
+def _check_start(content: str, style: str, max_dim: int) -> int:
+    """Check the starting images and ``max_dim`` of a panel; return ``max_dim`` as an int."""
     for kind, name in (("content", content), ("style", style)):
         if name not in list_images(kind):
             raise NSTError(
                 f"{kind}={name!r} is not a bundled {kind} image; use one of "
                 f"{', '.join(list_images(kind))} (upload others in the panel)"
             )
-    if not 64 <= max_dim <= 1024:
-        raise NSTError(f"max_dim must be from 64 to 1024 for the panel, got {max_dim}")
+    return check_int("the panel's max_dim", max_dim, PANEL_MIN_DIM, PANEL_MAX_DIM)

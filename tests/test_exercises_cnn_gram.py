@@ -37,7 +37,9 @@ def size_ignores_stride(n, f, stride=1, padding=0):
 
 def test_conv_output_size_accepts_right_answer(capsys):
     assert cnn.check_conv_output_size(size_right) is True
-    assert "✓" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "✓ conv_output_size is right on all 200 cases (6×6 input, 3×3 filter → 4).\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -52,9 +54,7 @@ def test_conv_output_size_accepts_right_answer(capsys):
 )
 def test_conv_output_size_rejects_typical_mistakes(capsys, wrong, reason):
     assert cnn.check_conv_output_size(wrong) is False
-    out = capsys.readouterr().out
-    assert "✗" in out
-    assert reason in out
+    assert_first_failure(capsys.readouterr().out, reason)
 
 
 def test_conv_output_size_reports_exception(capsys):
@@ -62,7 +62,7 @@ def test_conv_output_size_reports_exception(capsys):
         raise RuntimeError("not written yet")
 
     assert cnn.check_conv_output_size(broken) is False
-    assert "RuntimeError" in capsys.readouterr().out
+    assert_first_failure(capsys.readouterr().out, "the error RuntimeError: not written yet")
 
 
 # --- notebook 01: max_pool -----------------------------------------------------------------------
@@ -123,9 +123,7 @@ def test_max_pool_accepts_right_answers(capsys):
 )
 def test_max_pool_rejects_typical_mistakes(capsys, wrong, reason):
     assert cnn.check_max_pool(wrong) is False
-    out = capsys.readouterr().out
-    assert "✗" in out
-    assert reason in out
+    assert_first_failure(capsys.readouterr().out, reason)
 
 
 # --- notebook 02: my_gram_matrix -----------------------------------------------------------------
@@ -187,9 +185,7 @@ def test_gram_accepts_right_answers(capsys):
 )
 def test_gram_rejects_typical_mistakes(capsys, wrong, reason):
     assert gram.check_gram_matrix(wrong) is False
-    out = capsys.readouterr().out
-    assert "✗" in out
-    assert reason in out
+    assert_first_failure(capsys.readouterr().out, reason)
 
 
 # --- notebook 02: convert_style_weight -----------------------------------------------------------
@@ -229,7 +225,10 @@ def convert_identity(weight, channels, source, target):
 
 def test_convert_accepts_right_answer(capsys):
     assert gram.check_convert_style_weight(convert_right) is True
-    assert "✓" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "✓ convert_style_weight keeps the weighted style loss for all 9 pairs of conventions on "
+        "4 random layers.\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -243,9 +242,7 @@ def test_convert_accepts_right_answer(capsys):
 )
 def test_convert_rejects_typical_mistakes(capsys, wrong, reason):
     assert gram.check_convert_style_weight(wrong) is False
-    out = capsys.readouterr().out
-    assert "✗" in out
-    assert reason in out
+    assert_first_failure(capsys.readouterr().out, reason)
 
 
 def test_conv_output_size_rejects_float_result(capsys):
@@ -253,4 +250,44 @@ def test_conv_output_size_rejects_float_result(capsys):
         return float((n + 2 * padding - f) // stride + 1)
 
     assert cnn.check_conv_output_size(as_float) is False
-    assert "return an int" in capsys.readouterr().out
+    assert_first_failure(capsys.readouterr().out, "return an int")
+
+
+def assert_first_failure(out, words):
+    """One failure, reported as: ✗ the input / expected / got / likely mistake."""
+    lines = out.rstrip("\n").split("\n")
+    assert len(lines) == 4, out
+    assert lines[0].startswith("✗ ")
+    assert lines[1].startswith("  expected: ") and lines[2].startswith("  got:      ")
+    assert lines[3].startswith("  likely mistake: ")
+    assert words in out
+
+
+def test_a_missing_return_is_named(capsys):
+    assert gram.check_gram_matrix(lambda features: None) is False
+    assert_first_failure(capsys.readouterr().out, "add the `return` line")
+
+
+@pytest.mark.parametrize("seed", range(1, 4))
+def test_checkers_are_seeded_and_right_answers_pass_with_any_seed(seed, capsys):
+    assert cnn.check_conv_output_size(size_right, seed=seed)
+    assert cnn.check_max_pool(pool_right, seed=seed)
+    assert gram.check_gram_matrix(gram_right, seed=seed)
+    assert gram.check_convert_style_weight(convert_right, seed=seed)
+    assert not cnn.check_max_pool(pool_transposed, seed=seed)
+    capsys.readouterr()
+    cnn.check_max_pool(pool_off_by_one, seed=seed)
+    first = capsys.readouterr().out
+    cnn.check_max_pool(pool_off_by_one, seed=seed)
+    assert capsys.readouterr().out == first  # a failure repeats word for word
+
+
+def test_no_checker_module_imports_anothers_private_helpers():
+    import pathlib
+    import re
+
+    folder = pathlib.Path(cnn.__file__).parent
+    for path in folder.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"from \.\w* import _", text), path.name
+        assert not re.search(r"from \.\w+ import \([^)]*\b_", text), path.name

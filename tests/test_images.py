@@ -1,4 +1,7 @@
+import errno
 import http.server
+import os
+import stat
 import threading
 import time
 
@@ -157,6 +160,44 @@ def test_save_is_atomic_and_failed_save_keeps_the_old_file(tmp_path, rgb_array):
     assert [p.name for p in tmp_path.iterdir()] == ["out.png"]  # no temporary file left
     with pytest.raises(NSTError, match="ending in"):
         images.save_image(images.load_image(rgb_array), tmp_path / "out.txt")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_saved_files_respect_the_umask_like_open(tmp_path, rgb_array, umask):
+    old = os.umask(umask)
+    try:
+        out = images.save_image(images.load_image(rgb_array), tmp_path / "new.png")
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask == stat.S_IMODE(plain.stat().st_mode)
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path, rgb_array):
+    out = tmp_path / "out.png"
+    images.save_image(images.load_image(rgb_array), out)
+    out.chmod(0o640)
+    images.save_image(images.load_image(rgb_array), out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_a_disk_full_mid_write_leaves_the_old_file_and_no_temporary(
+    tmp_path, rgb_array, monkeypatch
+):
+    out = tmp_path / "out.png"
+    images.save_image(images.load_image(rgb_array), out)
+    before = out.read_bytes()
+
+    def half_write(self, handle, *args, **kwargs):
+        handle.write(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", half_write)
+    with pytest.raises(OSError, match="No space"):
+        images.save_image(images.load_image(rgb_array), out)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
 
 
 def test_round_trip_through_png(tmp_path, rgb_array):

@@ -108,3 +108,21 @@ def test_bad_starting_values_are_refused():
         gatys_panel(max_dim=5000)
     with pytest.raises(NSTError, match="bundled content"):
         fast_panel(content="mona_lisa")
+
+
+@pytest.mark.parametrize(
+    ("make", "kwargs", "words"),
+    [
+        (gatys_panel, {"max_dim": 63}, "the panel's max_dim must be from 64 to 1024, got 63"),
+        (gatys_panel, {"max_dim": 128.5}, "the panel's max_dim must be a whole number"),
+        (gatys_panel, {"steps": 0}, "the panel's steps must be from 1 to 1000, got 0"),
+        (gatys_panel, {"optimizer": "sgd"}, "optimizer must be one of adam, lbfgs; got 'sgd'"),
+        (gatys_panel, {"backbone": "resnet"}, "backbone must be one of auto, vgg19, vgg16-hed"),
+        (fast_panel, {"strength": float("nan")}, "strength must be a finite number"),
+        (fast_panel, {"strength": 1.5}, "strength must be in [0, 1], got 1.5"),
+    ],
+)
+def test_starting_values_are_checked_like_the_rest_of_the_package(make, kwargs, words):
+    with pytest.raises(NSTError) as raised:
+        make(**kwargs)
+    assert words in str(raised.value)

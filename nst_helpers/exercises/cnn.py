@@ -3,9 +3,10 @@
 * :func:`check_conv_output_size` — the output-size formula of a convolution or pooling layer;
 * :func:`check_max_pool` — max pooling written by hand in NumPy.
 
-Each checker makes its own inputs (random sizes and values, plus a few classic cases), compares
-the student's answers with the formula or with TensorFlow, prints what is wrong and why in plain
-words, prints one line when everything passes, and returns ``True`` or ``False``.
+Each checker makes its own inputs (seeded random sizes and values, plus a few classic cases),
+compares the student's answers with the formula or with TensorFlow and reports in the style of
+:mod:`nst_helpers.exercises.report`: ``✓ …`` when everything passes, else ``✗`` with the first
+failure explained; it returns ``True`` or ``False``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from . import report
 
 
 def _expected_size(n: int, f: int, stride: int, padding: int) -> int:
@@ -66,54 +69,55 @@ def _diagnose_size(answers: list[tuple[tuple[int, int, int, int], object]]) -> s
     for reason, formula in _SIZE_MISTAKES:
         if all(got == formula(*case) for case, got in answers):
             return reason
-    return "compare with  floor((n + 2·padding − f) / stride) + 1"
+    return "not one of the usual slips; compare with floor((n + 2·padding − f) / stride) + 1"
 
 
-def check_conv_output_size(conv_output_size: Callable[[int, int, int, int], int]) -> bool:
+def check_conv_output_size(
+    conv_output_size: Callable[[int, int, int, int], int], *, seed: int | None = None
+) -> bool:
     """Check a student's ``conv_output_size(n, f, stride, padding)``.
 
     The function must give the side length of a convolution's (or pooling's) output for an input
     of side ``n``, a filter of side ``f``, a ``stride`` and ``padding`` pixels added on every side:
-    ``floor((n + 2·padding − f) / stride) + 1``, as a Python ``int``.
+    ``floor((n + 2·padding − f) / stride) + 1``, as a Python ``int``. Rejected, each with its
+    explanation: no ``+ 1``, padding on one side only, no stride, true division, rounding up,
+    ``f // stride`` (brackets), and a float result.
 
     Args:
         conv_output_size: The student's function, called as ``fn(n, f, stride, padding)``.
+        seed: Seed of the random cases (the default repeats the same cases on every run).
 
     Returns:
         True if every case is right, else False (and the first wrong case is explained).
     """
-    rng = np.random.default_rng()
-    cases = _size_cases(rng)
-    answers = []
-    for case in cases:
-        try:
-            answers.append((case, conv_output_size(*case)))
-        except Exception as exc:  # a student's bug: report it, do not crash the notebook
-            print(f"✗ conv_output_size{case} raised {type(exc).__name__}: {exc}")
-            return False
-    for (n, f, stride, padding), got in answers:
-        want = _expected_size(n, f, stride, padding)
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
-            print(
-                f"✗ conv_output_size({n}, {f}, {stride}, {padding}) returned "
-                f"{type(got).__name__} {got!r}; it should return an int."
-            )
-            return False
-        if got != want:
-            print(
-                f"✗ conv_output_size(n={n}, f={f}, stride={stride}, padding={padding}) returned "
-                f"{got}, expected {want}.\n  Why: {_diagnose_size(answers)}."
-            )
-            return False
-    for (n, f, stride, padding), got in answers:
-        if not isinstance(got, (int, np.integer)):
-            print(
-                f"✗ conv_output_size({n}, {f}, {stride}, {padding}) returned the float {got}; "
-                "a size is a whole number, return an int (use // instead of /)."
-            )
-            return False
-    print(f"✓ conv_output_size is right on all {len(cases)} cases (6×6 input, 3×3 filter → 4).")
-    return True
+    cases = _size_cases(report.rng(seed))
+
+    def checks() -> str:
+        answers = []
+        for case in cases:
+            given = "conv_output_size(n={}, f={}, stride={}, padding={})".format(*case)
+            got = report.call(conv_output_size, *case, given=given, expected="an int")
+            answers.append((case, given, got))
+        for case, given, got in answers:
+            want = _expected_size(*case)
+            if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+                raise report.CheckFailed(
+                    given, str(want), f"{type(got).__name__} {got!r}", "return the size as an int"
+                )
+            if got != want:
+                reason = _diagnose_size([(c, g) for c, _, g in answers])
+                raise report.CheckFailed(given, str(want), str(got), reason)
+        for case, given, got in answers:
+            if not isinstance(got, (int, np.integer)):
+                raise report.CheckFailed(
+                    given,
+                    f"the int {_expected_size(*case)}",
+                    f"the float {got}",
+                    "a size is a whole number: return an int (use // instead of /)",
+                )
+        return f"conv_output_size is right on all {len(cases)} cases (6×6 input, 3×3 filter → 4)."
+
+    return report.run_checks(checks)
 
 
 def _pool(x: np.ndarray, size: int, stride: int, reduce=np.max) -> np.ndarray:
@@ -157,49 +161,53 @@ def _diagnose_pool(x: np.ndarray, size: int, stride: int, got: np.ndarray) -> st
     return "some windows are wrong: window (i, j) covers rows i·stride … i·stride + size − 1"
 
 
-def check_max_pool(max_pool: Callable[[np.ndarray, int, int], np.ndarray]) -> bool:
+def check_max_pool(
+    max_pool: Callable[[np.ndarray, int, int], np.ndarray], *, seed: int | None = None
+) -> bool:
     """Check a student's ``max_pool(x, size, stride)`` written in NumPy.
 
     ``x`` is a feature map ``[H, W, C]``; the result is ``[H', W', C]`` with
     ``H' = (H − size) // stride + 1`` (no padding, like ``padding="VALID"``), each entry the largest
     value of its ``size × size`` window, channel by channel. The checker compares with
     ``tf.nn.max_pool2d`` on random maps of odd and even, non-square sizes with negative values.
+    Rejected, each with its explanation: averages, a transposed result, a running maximum that
+    starts at 0, a maximum across channels, a missing channel axis, a window loop off by one.
 
     Args:
         max_pool: The student's function, called as ``max_pool(x, size, stride)``.
+        seed: Seed of the random feature maps (the default repeats them on every run).
 
     Returns:
         True if every case matches, else False (and the first wrong case is explained).
     """
     import tensorflow as tf
 
-    rng = np.random.default_rng()
-    settings = [(2, 2), (3, 1), (3, 2), (2, 1)]
-    count = 0
-    for size, stride in settings:
+    generator = report.rng(seed)
+    cases = []
+    for size, stride in [(2, 2), (3, 1), (3, 2), (2, 1)]:
         for _ in range(3):
-            height = int(rng.integers(size + 2, 16))
+            height = int(generator.integers(size + 2, 16))
             # A non-square output (cols = rows + k) catches a transposed result.
-            width = height + stride * int(rng.integers(1, 4))
-            channels = int(rng.integers(2, 6))
-            x = rng.normal(-1.0, 1.0, (height, width, channels)).astype(np.float32)
-            try:
-                got = np.asarray(max_pool(x.copy(), size, stride))
-            except Exception as exc:  # a student's bug: report it, do not crash the notebook
-                print(
-                    f"✗ max_pool(x of shape {x.shape}, size={size}, stride={stride}) raised "
-                    f"{type(exc).__name__}: {exc}"
-                )
-                return False
+            width = height + stride * int(generator.integers(1, 4))
+            channels = int(generator.integers(2, 6))
+            x = generator.normal(-1.0, 1.0, (height, width, channels)).astype(np.float32)
+            cases.append((x, size, stride))
+
+    def checks() -> str:
+        for x, size, stride in cases:
+            given = f"max_pool(x of shape {x.shape}, size={size}, stride={stride})"
             want = tf.nn.max_pool2d(x[None], size, stride, "VALID").numpy()[0]
+            expected = f"tf.nn.max_pool2d's result, shape {want.shape}"
+            got = report.array(
+                report.call(max_pool, x.copy(), size, stride, given=given, expected=expected),
+                given,
+                expected,
+            )
             if got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
-                print(
-                    f"✗ max_pool(x of shape {x.shape}, size={size}, stride={stride}) gave shape "
-                    f"{got.shape}; tf.nn.max_pool2d gives {want.shape}"
-                    + ("" if got.shape != want.shape else " with other values")
-                    + f".\n  Why: {_diagnose_pool(x, size, stride, got)}."
+                shown = f"shape {got.shape}" + (", other values" if got.shape == want.shape else "")
+                raise report.CheckFailed(
+                    given, expected, shown, _diagnose_pool(x, size, stride, got)
                 )
-                return False
-            count += 1
-    print(f"✓ max_pool matches tf.nn.max_pool2d on {count} random feature maps.")
-    return True
+        return f"max_pool matches tf.nn.max_pool2d on {len(cases)} random feature maps."
+
+    return report.run_checks(checks)

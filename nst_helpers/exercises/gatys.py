@@ -1,8 +1,10 @@
 """Checkers for the exercises of notebook 03, ``03_gatys_style_transfer.ipynb``.
 
-Each checker calls the student's function on images and feature maps it makes itself, tests
-invariants with tolerances, prints what is wrong and why in plain words (or one line saying that
-every check passed), and returns ``True`` or ``False``.
+Each checker calls the student's function on seeded random images and feature maps it makes
+itself, tests invariants with tolerances and reports in the style of
+:mod:`nst_helpers.exercises.report`: ``✓ …`` when everything passes, else ``✗`` with the first
+failure explained (the input, what was expected, what came back, the likely mistake). It returns
+``True`` or ``False``.
 
 * :func:`check_total_variation` — ``total_variation(image)`` written by hand;
 * :func:`check_style_loss` — ``style_loss(style_outputs, style_targets)`` written by hand;
@@ -16,30 +18,12 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import tensorflow as tf
 
+from . import report
+
 #: Caffe-style channel means (BGR) of Keras' VGG19; the checkers also try other means.
 VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 
-
-def _report(name: str, problems: list[str]) -> bool:
-    """Print the verdict of a checker and return whether it passed."""
-    if problems:
-        print(f"{name}: {len(problems)} problem(s) found:")
-        for problem in problems:
-            print(f"  - {problem}")
-        return False
-    print(f"{name}: all checks passed.")
-    return True
-
-
-def _scalar(value: object, what: str) -> float:
-    """Turn a returned tensor, array or number into a float; raise ValueError if it is not one."""
-    array = np.asarray(value, dtype=np.float64)
-    if array.size != 1:
-        raise ValueError(
-            f"{what} should be a single number, but it has shape {array.shape}; "
-            "sum (or average) over every axis, the batch included"
-        )
-    return float(array.reshape(()))
+# --- Exercise 1: total variation -----------------------------------------------------------------
 
 
 def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
@@ -53,90 +37,116 @@ def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
     return images
 
 
-def _reference_tv(image: tf.Tensor) -> float:
-    return float(tf.reduce_sum(tf.image.total_variation(image)))
+def _tv_mistakes(image: tf.Tensor) -> list[tuple[str, float]]:
+    """What typical wrong total variations give for ``image``, with their explanations."""
+    down = image[:, 1:] - image[:, :-1]
+    across = image[:, :, 1:] - image[:, :, :-1]
+
+    def total(x: tf.Tensor) -> float:
+        return float(tf.reduce_sum(x))
+
+    return [
+        (
+            "it matches one direction only: add the vertical and the horizontal differences",
+            total(tf.abs(down)),
+        ),
+        (
+            "it matches one direction only: add the vertical and the horizontal differences",
+            total(tf.abs(across)),
+        ),
+        (
+            "it matches squared differences: total variation uses absolute values",
+            total(tf.square(down)) + total(tf.square(across)),
+        ),
+        (
+            "it matches the mean of the differences: sum them, do not average them",
+            float(tf.reduce_mean(tf.abs(down)) + tf.reduce_mean(tf.abs(across))),
+        ),
+        (
+            "it matches differences without abs: positive and negative ones cancel; take tf.abs",
+            total(down) + total(across),
+        ),
+    ]
 
 
-def check_total_variation(total_variation: Callable[[tf.Tensor], tf.Tensor]) -> bool:
+def check_total_variation(
+    total_variation: Callable[[tf.Tensor], tf.Tensor], *, seed: int | None = None
+) -> bool:
     """Check a hand-written total variation against ``tf.image.total_variation``.
 
     The function should return the sum of absolute differences between vertical and horizontal
-    neighbours, over all pixels and channels, as one number.
+    neighbours, over all pixels and channels, as one number. Rejected, each with its explanation:
+    one direction only, squared differences, means instead of sums, no ``abs``, adding the
+    brightness, a result per pixel instead of one number.
 
     Args:
         total_variation: The student's function, ``total_variation(image) -> scalar`` for an
             image ``[1, H, W, 3]``.
+        seed: Seed of the random images (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
-    name = "total_variation"
-    rng = np.random.default_rng()
-    images = _random_images(rng)
-    problems: list[str] = []
-    try:
-        for image in images:
-            got = _scalar(total_variation(image), "total_variation(image)")
-            want = _reference_tv(image)
-            if not np.isclose(got, want, rtol=1e-4, atol=1e-3):
-                hint = ""
-                vertical = float(tf.reduce_sum(tf.abs(image[:, 1:] - image[:, :-1])))
-                horizontal = float(tf.reduce_sum(tf.abs(image[:, :, 1:] - image[:, :, :-1])))
-                squared = float(
-                    tf.reduce_sum(tf.square(image[:, 1:] - image[:, :-1]))
-                    + tf.reduce_sum(tf.square(image[:, :, 1:] - image[:, :, :-1]))
-                )
-                if np.isclose(got, vertical, rtol=1e-4) or np.isclose(got, horizontal, rtol=1e-4):
-                    hint = " It matches one direction only: add the vertical and the horizontal differences."
-                elif np.isclose(got, squared, rtol=1e-4):
-                    hint = " It matches squared differences: total variation uses absolute values."
-                elif got < want:
-                    hint = " It is too small: sum the differences, do not average them."
-                problems.append(
-                    f"for a random {image.shape[1]}×{image.shape[2]} image it gave {got:.6g}, "
-                    f"but tf.image.total_variation gives {want:.6g}.{hint}"
-                )
-                break
-        flat = tf.fill([1, 9, 13, 3], float(rng.uniform(0.1, 0.9)))
-        got = _scalar(total_variation(flat), "total_variation(image)")
+    generator = report.rng(seed)
+    images = _random_images(generator)
+    flat = tf.fill([1, 9, 13, 3], float(generator.uniform(0.1, 0.9)))
+
+    def tv(image: tf.Tensor, given: str, expected: str) -> float:
+        got = report.call(total_variation, image, given=given, expected=expected)
+        return report.scalar(got, given, expected)
+
+    def checks() -> str:
+        got = tv(flat, "total_variation(an image of one colour)", "0")
         if abs(got) > 1e-4:
-            problems.append(
-                f"a constant image should have total variation 0 (no neighbour differs), got {got:.6g}"
+            raise report.CheckFailed(
+                "total_variation(an image of one colour)",
+                "0 (no neighbour differs)",
+                f"{got:.6g}",
+                "only differences between neighbours count, not the pixel values (the brightness)",
             )
-        image = images[0] * 0.5
-        base = _scalar(total_variation(image), "total_variation(image)")
-        shifted = _scalar(total_variation(image + 0.3), "total_variation(image)")
-        if not np.isclose(base, shifted, rtol=1e-4, atol=1e-3):
-            problems.append(
-                f"adding 0.3 to every pixel changed the result from {base:.6g} to {shifted:.6g}; "
-                "only differences between neighbours should count, not the brightness"
-            )
-        doubled = _scalar(total_variation(image * 2.0), "total_variation(image)")
-        if not np.isclose(doubled, 2.0 * base, rtol=1e-4, atol=1e-3):
-            problems.append(
-                f"doubling the image should double the total variation ({2 * base:.6g}), got "
-                f"{doubled:.6g}; use absolute differences, not squares"
-            )
-        for axis, label in ((1, "upside down"), (2, "left to right")):
-            flipped = _scalar(total_variation(tf.reverse(image, [axis])), "total_variation(image)")
-            if not np.isclose(flipped, base, rtol=1e-4, atol=1e-3):
-                problems.append(
-                    f"flipping the image {label} changed the result from {base:.6g} to "
-                    f"{flipped:.6g}; a flip keeps every pair of neighbours, so it must not change"
+        for image in images:
+            given = f"total_variation(a random {image.shape[2]}×{image.shape[1]} image, W×H)"
+            want = float(tf.reduce_sum(tf.image.total_variation(image)))
+            got = tv(image, given, f"{want:.6g} (tf.image.total_variation)")
+            if not np.isclose(got, want, rtol=1e-4, atol=1e-3):
+                mistake = report.diagnose(
+                    got,
+                    _tv_mistakes(image),
+                    "not one of the usual slips; sum |below − pixel| and |right − pixel| over "
+                    "every pixel and channel",
+                    rtol=1e-4,
+                    atol=1e-3,
                 )
-    except Exception as exc:  # the student's code may fail in any way
-        problems.append(f"calling it raised {type(exc).__name__}: {exc}")
-    return _report(name, problems)
+                raise report.CheckFailed(given, f"{want:.6g}", f"{got:.6g}", mistake)
+        return (
+            f"total_variation matches tf.image.total_variation on {len(images)} random images "
+            "and is 0 for a flat one."
+        )
+
+    return report.run_checks(checks)
 
 
-def _random_grams(rng: np.random.Generator) -> dict[str, tf.Tensor]:
-    """Symmetric random 'Gram matrices' of several sizes, by layer name."""
-    grams = {}
-    for index, channels in enumerate(rng.choice([3, 4, 6, 8, 12], size=4, replace=False)):
-        features = rng.normal(size=(1, 5, int(channels))).astype(np.float32)
-        gram = np.einsum("bpc,bpd->bcd", features, features) / 5.0
-        grams[f"block{index + 1}_conv1"] = tf.constant(gram)
-    return grams
+# --- Exercise 2: the style loss ------------------------------------------------------------------
+
+
+def _layer_pairs(rng: np.random.Generator) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
+    """Gram matrices ``[1, C, C]`` of four layers of different sizes, and targets for them.
+
+    The layers differ from their targets by very different amounts, so a mean over all entries
+    of all layers together (which weighs big Grams more) differs clearly from the mean of each
+    layer's mean.
+    """
+    outputs, targets = {}, {}
+    sizes = rng.choice([3, 4, 6, 8, 12, 16], size=4, replace=False)
+    scales = rng.permutation([0.2, 1.0, 3.0, 8.0])
+    for index, (channels, scale) in enumerate(zip(sizes, scales, strict=True)):
+        features = np.maximum(rng.normal(0.3, 1.0, (1, 7, int(channels))), 0.0)
+        gram = np.einsum("bpc,bpd->bcd", features, features) / 7.0
+        noise = rng.normal(0.0, scale, gram.shape)
+        name = f"block{index + 1}_conv1"
+        outputs[name] = tf.constant(gram, tf.float32)
+        targets[name] = tf.constant(gram + (noise + np.swapaxes(noise, 1, 2)) / 2, tf.float32)
+    return outputs, targets
 
 
 def _reference_style_loss(outputs: Mapping, targets: Mapping) -> float:
@@ -144,64 +154,125 @@ def _reference_style_loss(outputs: Mapping, targets: Mapping) -> float:
     return float(np.mean(errors))
 
 
+def _style_mistakes(outputs: Mapping, targets: Mapping) -> list[tuple[str, float]]:
+    """What typical wrong style losses give, with their explanations."""
+    diffs = [np.asarray(outputs[k] - targets[k], np.float64) for k in targets]
+    layers = len(diffs)
+    means = [np.mean(d**2) for d in diffs]
+    sums = [np.sum(d**2) for d in diffs]
+    pooled = np.concatenate([d.ravel() for d in diffs])
+    return [
+        (
+            f"it is the sum over the {layers} layers: divide by the number of layers ({layers})",
+            np.sum(means),
+        ),
+        (
+            "it sums the squared errors in each layer: use tf.reduce_mean in each layer, not "
+            "tf.reduce_sum",
+            np.mean(sums),
+        ),
+        ("it sums everything: take each layer's mean, then average over the layers", np.sum(sums)),
+        (
+            "you averaged all entries of all layers together, so layers with bigger Grams count "
+            "more; take each layer's mean first, then average those layer means",
+            np.mean(pooled**2),
+        ),
+        (
+            "you forgot the square: it matches the mean absolute difference",
+            np.mean([np.mean(np.abs(d)) for d in diffs]),
+        ),
+        (
+            "you forgot the square: differences of opposite signs cancel",
+            np.mean([np.mean(d) for d in diffs]),
+        ),
+        (
+            "square each difference before averaging, not the average difference",
+            np.mean([np.mean(d) ** 2 for d in diffs]),
+        ),
+        ("you took a square root: the loss is the squared error itself", np.mean(np.sqrt(means))),
+        (
+            "only the last layer counts: add every layer's error inside the loop",
+            means[-1],
+        ),
+        (
+            "only the last layer counts, divided by the layers: accumulate with +=",
+            means[-1] / layers,
+        ),
+    ]
+
+
 def check_style_loss(
     style_loss: Callable[[Mapping[str, tf.Tensor], Mapping[str, tf.Tensor]], tf.Tensor],
+    *,
+    seed: int | None = None,
 ) -> bool:
-    """Check a hand-written style loss: the mean over layers of the mean squared Gram error.
+    """Check a hand-written style loss: the mean over layers of each layer's mean squared Gram error.
+
+    What distinguishes it: the checker's layers have Gram matrices of different sizes (3×3 to
+    16×16) and differ from their targets by very different amounts, so the mean of the per-layer
+    means (right) differs from one mean over all entries of all layers (wrong: big layers would
+    count more). Rejected, each with its explanation: a sum over layers, sums instead of means in
+    a layer, sums throughout, the pooled mean, no square (absolute or signed differences), the
+    square of the mean difference, a square root, only the last layer, pairing layers by position
+    (``zip``) instead of by name. (The formula is the same as notebook 03's ``content_loss``,
+    applied to Gram matrices.)
 
     Args:
         style_loss: The student's function, ``style_loss(style_outputs, style_targets) -> scalar``
             where both arguments map layer names to Gram matrices ``[1, C, C]``.
+        seed: Seed of the random layers (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
-    name = "style_loss"
-    rng = np.random.default_rng()
-    outputs = _random_grams(rng)
-    targets = {k: v + tf.constant(rng.normal(size=v.shape), tf.float32) for k, v in outputs.items()}
-    problems: list[str] = []
+    generator = report.rng(seed)
+    trials = [_layer_pairs(generator) for _ in range(3)]
+
+    def loss(outputs: Mapping, targets: Mapping, given: str, expected: str) -> float:
+        got = report.call(style_loss, outputs, targets, given=given, expected=expected)
+        return report.scalar(got, given, expected)
+
+    def checks() -> str:
+        for outputs, targets in trials:
+            sizes = ", ".join(f"{v.shape[-1]}×{v.shape[-1]}" for v in targets.values())
+            given = f"style_loss(outputs, targets) for {len(targets)} layers with Grams of {sizes}"
+            want = _reference_style_loss(outputs, targets)
+            expected = f"{want:.6g} (the mean over layers of each layer's mean squared error)"
+            got = loss(outputs, targets, given, expected)
+            if not np.isclose(got, want, rtol=1e-4, atol=1e-6):
+                mistake = report.diagnose(
+                    got,
+                    _style_mistakes(outputs, targets),
+                    "not one of the usual slips; for each layer take tf.reduce_mean(tf.square("
+                    "output − target)), then average those numbers over the layers",
+                )
+                raise report.CheckFailed(given, expected, f"{got:.6g}", mistake)
+            _check_pairing_by_name(loss, outputs, targets, want)
+        return (
+            f"style_loss is the mean over layers of each layer's mean squared Gram error, on "
+            f"{len(trials)} sets of layers with Grams of different sizes."
+        )
+
+    return report.run_checks(checks)
+
+
+def _check_pairing_by_name(loss: Callable, outputs: Mapping, targets: Mapping, want: float) -> None:
+    """The loss must not change when the targets come in another order (pairs by layer name)."""
+    reordered = {k: targets[k] for k in reversed(list(targets))}
+    given = "style_loss(outputs, the same targets listed in reverse order)"
+    mistake = (
+        "pair each layer's output and target by its name (for name in style_targets: "
+        "outputs[name] − targets[name]), not by position with zip"
+    )
     try:
-        got = _scalar(style_loss(outputs, targets), "style_loss(...)")
-        want = _reference_style_loss(outputs, targets)
-        if not np.isclose(got, want, rtol=1e-4, atol=1e-6):
-            layers = len(targets)
-            summed = sum(float(tf.reduce_sum(tf.square(outputs[k] - targets[k]))) for k in targets)
-            hint = ""
-            if np.isclose(got, want * layers, rtol=1e-4):
-                hint = f" It is {layers}× too large: divide by the number of layers ({layers})."
-            elif np.isclose(got, summed, rtol=1e-4) or np.isclose(got, summed / layers, rtol=1e-4):
-                hint = " Use tf.reduce_mean of the squared errors in each layer, not tf.reduce_sum."
-            problems.append(
-                f"for {layers} random layers it gave {got:.6g}; the mean over layers of each "
-                f"layer's mean squared error is {want:.6g}.{hint}"
-            )
-        same = _scalar(style_loss(outputs, outputs), "style_loss(...)")
-        if abs(same) > 1e-6:
-            problems.append(f"equal Gram matrices should give a loss of 0, got {same:.6g}")
-        swapped = _scalar(style_loss(targets, outputs), "style_loss(...)")
-        if not np.isclose(swapped, got, rtol=1e-4, atol=1e-6):
-            problems.append(
-                f"swapping outputs and targets changed the loss from {got:.6g} to {swapped:.6g}; "
-                "a squared error is symmetric, so check that you square the difference"
-            )
-        far = {k: outputs[k] + 2.0 * (targets[k] - outputs[k]) for k in targets}
-        doubled = _scalar(style_loss(outputs, far), "style_loss(...)")
-        if not np.isclose(doubled, 4.0 * got, rtol=1e-4, atol=1e-6):
-            problems.append(
-                f"doubling every difference should multiply the loss by 4 ({4 * got:.6g}), got "
-                f"{doubled:.6g}; square the differences (not their absolute values)"
-            )
-        reordered = {k: targets[k] for k in reversed(list(targets))}
-        again = _scalar(style_loss(outputs, reordered), "style_loss(...)")
-        if not np.isclose(again, got, rtol=1e-4, atol=1e-6):
-            problems.append(
-                "the result changed when the layers came in another order; pair the output and "
-                "the target of each layer by its name, e.g. for name in style_targets"
-            )
-    except Exception as exc:  # the student's code may fail in any way
-        problems.append(f"calling it raised {type(exc).__name__}: {exc}")
-    return _report(name, problems)
+        again = loss(outputs, reordered, given, f"{want:.6g}, as before")
+    except report.CheckFailed as failure:
+        raise report.CheckFailed(given, failure.expected, failure.got, mistake) from None
+    if not np.isclose(again, want, rtol=1e-4, atol=1e-6):
+        raise report.CheckFailed(given, f"{want:.6g}, as before", f"{again:.6g}", mistake)
+
+
+# --- Exercise 3: deprocessing --------------------------------------------------------------------
 
 
 def _preprocess(image: tf.Tensor, mean_bgr: tuple[float, float, float]) -> tf.Tensor:
@@ -209,66 +280,95 @@ def _preprocess(image: tf.Tensor, mean_bgr: tuple[float, float, float]) -> tf.Te
     return tf.reverse(image * 255.0, axis=[-1]) - tf.constant(mean_bgr, tf.float32)
 
 
+def _deprocess_mistakes(inputs: tf.Tensor, mean: tuple[float, ...]) -> list[tuple[str, tf.Tensor]]:
+    """What typical wrong inverses give for ``inputs``, with their explanations."""
+    means = tf.constant(mean, tf.float32)
+
+    def clip(x: tf.Tensor) -> tf.Tensor:
+        return tf.clip_by_value(x, 0.0, 1.0)
+
+    def rgb(x: tf.Tensor) -> tf.Tensor:
+        return tf.reverse(x, axis=[-1])
+
+    return [
+        (
+            "the colours come back in BGR order: reverse the channel axis too",
+            clip((inputs + means) / 255),
+        ),
+        (
+            "use the mean_bgr argument, not fixed numbers",
+            clip(rgb(inputs + tf.constant(VGG_MEAN_BGR)) / 255),
+        ),
+        (
+            "mean_bgr is in BGR order: add it before turning BGR into RGB, not after",
+            clip((rgb(inputs) + means) / 255),
+        ),
+        ("add the means back (preprocessing subtracted them)", clip(rgb(inputs - means) / 255)),
+        ("divide by 255 to get back to [0, 1]", clip(rgb(inputs + means))),
+        ("clip to [0, 1] (tf.clip_by_value) so it is a valid picture", rgb(inputs + means) / 255),
+    ]
+
+
 def check_deprocess(
     deprocess: Callable[[tf.Tensor, tuple[float, float, float]], tf.Tensor],
+    *,
+    seed: int | None = None,
 ) -> bool:
     """Check a hand-written inverse of VGG preprocessing.
 
     ``deprocess(preprocess(image, mean_bgr), mean_bgr)`` must give ``image`` back, in RGB order,
-    clipped to ``[0, 1]``, for any channel means.
+    clipped to ``[0, 1]``, for any channel means; inputs far out of range must come back clipped.
+    Rejected, each with its explanation: BGR order kept, fixed means instead of ``mean_bgr``,
+    means added after the channel flip, means subtracted, no division by 255, no clipping.
 
     Args:
         deprocess: The student's function, ``deprocess(inputs, mean_bgr) -> image`` where
             ``inputs`` is ``[1, H, W, 3]`` BGR minus ``mean_bgr`` and the result is RGB in
             ``[0, 1]``.
+        seed: Seed of the random images and means (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
-    name = "deprocess"
-    rng = np.random.default_rng()
-    means = [VGG_MEAN_BGR, tuple(float(m) for m in rng.uniform(60, 160, size=3))]
-    problems: list[str] = []
-    try:
-        for mean in means:
-            height, width = (int(n) for n in rng.integers(4, 17, size=2))
-            image = tf.constant(rng.uniform(0, 1, (1, height, width, 3)), tf.float32)
-            back = np.asarray(deprocess(_preprocess(image, mean), mean), dtype=np.float64)
-            if back.shape != tuple(image.shape):
-                problems.append(
-                    f"the result has shape {back.shape}, but the input image had {tuple(image.shape)}"
+    generator = report.rng(seed)
+    cases = []
+    for mean in (VGG_MEAN_BGR, tuple(float(m) for m in generator.uniform(60, 160, size=3))):
+        height, width = (int(n) for n in generator.integers(4, 17, size=2))
+        image = tf.constant(generator.uniform(0, 1, (1, height, width, 3)), tf.float32)
+        cases.append(
+            (f"preprocess(a random {width}×{height} image)", _preprocess(image, mean), mean, image)
+        )
+    wild = tf.constant(generator.uniform(-400, 400, (1, 6, 6, 3)), tf.float32)
+    expected_wild = tf.clip_by_value(tf.reverse(wild + VGG_MEAN_BGR, axis=[-1]) / 255, 0.0, 1.0)
+    cases.append(("inputs far outside the valid range", wild, VGG_MEAN_BGR, expected_wild))
+
+    def checks() -> str:
+        for label, inputs, mean, want in cases:
+            given = f"deprocess({label}, mean_bgr={tuple(round(m, 2) for m in mean)})"
+            expected = f"the RGB image in [0, 1], shape {tuple(want.shape)}"
+            got = report.array(
+                report.call(deprocess, inputs, mean, given=given, expected=expected),
+                given,
+                expected,
+            )
+            if got.shape != tuple(want.shape):
+                raise report.CheckFailed(
+                    given, expected, f"shape {got.shape}", "keep the input's shape [1, H, W, 3]"
                 )
-                break
-            error = float(np.max(np.abs(back - image.numpy())))
+            error = float(np.max(np.abs(got - want.numpy())))
             if error > 1e-4:
-                mirrored = float(np.max(np.abs(back[..., ::-1] - image.numpy())))
-                hint = ""
-                if mirrored < 1e-4:
-                    hint = " The colours come back in BGR order: reverse the channel axis too."
-                elif mean != VGG_MEAN_BGR:
-                    hint = " Use the mean_bgr argument, not fixed numbers."
-                problems.append(
-                    f"with means {tuple(round(m, 2) for m in mean)} the round trip is off by up "
-                    f"to {error:.3g} (allowed 1e-4).{hint}"
+                mistake = report.diagnose(
+                    got,
+                    _deprocess_mistakes(inputs, mean),
+                    "not one of the usual slips; add mean_bgr, reverse the channels, ÷ 255, clip",
+                    rtol=0.0,
+                    atol=1e-4,
                 )
-                break
-        red = tf.constant([[[[1.0, 0.0, 0.0]]]]) * tf.ones([1, 4, 4, 3])
-        back = np.asarray(deprocess(_preprocess(red, VGG_MEAN_BGR), VGG_MEAN_BGR))
-        if back.shape == (1, 4, 4, 3) and not np.allclose(back[0, 0, 0], [1, 0, 0], atol=1e-3):
-            problems.append(
-                f"a pure red image came back as RGB {np.round(back[0, 0, 0], 3).tolist()}; "
-                "the network works in BGR, so deprocessing must turn BGR back into RGB"
-            )
-        wild = tf.constant(rng.uniform(-400, 400, (1, 6, 6, 3)), tf.float32)
-        out = np.asarray(deprocess(wild, VGG_MEAN_BGR))
-        if out.min() < 0.0 or out.max() > 1.0:
-            problems.append(
-                f"for inputs far outside the valid range it returned values from {out.min():.3g} "
-                f"to {out.max():.3g}; clip to [0, 1] (tf.clip_by_value) so it is a valid picture"
-            )
-    except Exception as exc:  # the student's code may fail in any way
-        problems.append(f"calling it raised {type(exc).__name__}: {exc}")
-    return _report(name, problems)
+                shown = f"values from {got.min():.3g} to {got.max():.3g}, off by up to {error:.3g}"
+                raise report.CheckFailed(given, expected, shown, mistake)
+        return "deprocess undoes preprocess for two sets of means and clips to [0, 1]."
+
+    return report.run_checks(checks)
 
 
 __all__ = ["check_deprocess", "check_style_loss", "check_total_variation"]

@@ -4,9 +4,10 @@
 * :func:`check_convert_style_weight` — translating a ``style_weight`` between the ``"tf"``,
   ``"pytorch"`` and ``"gatys"`` loss conventions.
 
-Each checker makes its own random feature maps, tests invariants with tolerances (symmetry, the
-position shuffle the Gram matrix ignores, scaling, equal weighted losses), prints what is wrong and
-why in plain words, prints one line when everything passes, and returns ``True`` or ``False``.
+Each checker makes its own seeded random feature maps, tests invariants with tolerances (symmetry,
+the position shuffle the Gram matrix ignores, scaling, equal weighted losses) and reports in the
+style of :mod:`nst_helpers.exercises.report`: ``✓ …`` when everything passes, else ``✗`` with the
+first failure explained; it returns ``True`` or ``False``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..losses import NORMALIZATIONS
+from . import report
 
 
 def _reference_gram(features: np.ndarray) -> np.ndarray:
@@ -74,76 +76,71 @@ def _ratio(got: np.ndarray, want: np.ndarray) -> float | None:
     return None
 
 
-def check_gram_matrix(my_gram_matrix: Callable[[np.ndarray], np.ndarray]) -> bool:
+def check_gram_matrix(
+    my_gram_matrix: Callable[[np.ndarray], np.ndarray], *, seed: int | None = None
+) -> bool:
     """Check a student's ``my_gram_matrix(features)``.
 
     For a feature map ``[1, H, W, C]`` the function must return ``[1, C, C]`` with
     ``G[c, d] = Σ_positions F[p, c]·F[p, d] / (H·W)`` (the TensorFlow tutorial's normalisation).
     Besides comparing with a reference, the checker tests the properties the notebook teaches:
     the matrix is symmetric, does not change when the positions are shuffled, and grows fourfold
-    when the features double.
+    when the features double. Rejected, each with its explanation: no division by H·W, the PyTorch
+    ÷ C·H·W, dividing twice, positions × positions (F·Fᵀ), a missing batch axis, a wrong reshape.
 
     Args:
         my_gram_matrix: The student's function; it gets a float32 NumPy array and may return a
             NumPy array or a TensorFlow tensor.
+        seed: Seed of the random feature maps (the default repeats them on every run).
 
     Returns:
         True if every check passes, else False (and the first failure is explained).
     """
-    rng = np.random.default_rng()
+    generator = report.rng(seed)
+    trials = [(_random_features(generator), generator.permutation(1000)) for _ in range(5)]
 
-    def call(features: np.ndarray) -> np.ndarray | None:
-        try:
-            return np.asarray(my_gram_matrix(features.copy()), dtype=np.float64)
-        except Exception as exc:  # a student's bug: report it, do not crash the notebook
-            print(
-                f"✗ my_gram_matrix(features of shape {features.shape}) raised "
-                f"{type(exc).__name__}: {exc}"
-            )
-            return None
+    def gram(features: np.ndarray, given: str) -> np.ndarray:
+        expected = f"the Gram matrix, shape (1, {features.shape[-1]}, {features.shape[-1]})"
+        result = report.call(my_gram_matrix, features.copy(), given=given, expected=expected)
+        return report.array(result, given, expected)
 
-    trials = 5
-    for _ in range(trials):
-        features = _random_features(rng)
-        got = call(features)
-        if got is None:
-            return False
-        want = _reference_gram(features)
-        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-6):
-            print(
-                f"✗ for features of shape {features.shape} (H={features.shape[1]}, "
-                f"W={features.shape[2]}, C={features.shape[3]}) the result has shape {got.shape}, "
-                f"expected {want.shape}"
-                + (" but the values differ" if got.shape == want.shape else "")
-                + f".\n  Why: {_diagnose_gram(features, got)}."
-            )
-            return False
-        if not np.allclose(got, np.swapaxes(got, 1, 2), rtol=1e-5, atol=1e-6):
-            print("✗ the result is not symmetric, but G[c, d] and G[d, c] are the same sum.")
-            return False
-        _, height, width, channels = features.shape
-        order = rng.permutation(height * width)
-        shuffled = features.reshape(1, -1, channels)[:, order].reshape(features.shape)
-        again = call(shuffled)
-        if again is None:
-            return False
-        if not np.allclose(again, got, rtol=1e-4, atol=1e-6):
-            print(
-                "✗ shuffling the positions changed the result, but a Gram matrix sums over "
-                "positions: it must forget *where* features are."
-            )
-            return False
-        doubled = call(2.0 * features)
-        if doubled is None:
-            return False
-        if not np.allclose(doubled, 4.0 * got, rtol=1e-4, atol=1e-6):
-            print("✗ doubling the features should multiply every entry by 4 (a product of two).")
-            return False
-    print(
-        f"✓ my_gram_matrix matches Σ F·F / (H·W) on {trials} random feature maps; symmetric, "
-        "blind to position shuffles, scales as the square."
-    )
-    return True
+    def checks() -> str:
+        for features, order in trials:
+            _, height, width, channels = features.shape
+            given = f"my_gram_matrix(features of shape {features.shape}: H={height}, W={width}, C={channels})"
+            got, want = gram(features, given), _reference_gram(features)
+            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-6):
+                shown = f"shape {got.shape}" + (", other values" if got.shape == want.shape else "")
+                raise report.CheckFailed(
+                    given,
+                    f"Σ F·F / (H·W), shape {want.shape}",
+                    shown,
+                    _diagnose_gram(features, got),
+                )
+            order = order[order < height * width]
+            shuffled = features.reshape(1, -1, channels)[:, order].reshape(features.shape)
+            again = gram(shuffled, "my_gram_matrix(the same features, positions shuffled)")
+            if not np.allclose(again, got, rtol=1e-4, atol=1e-6):
+                raise report.CheckFailed(
+                    "my_gram_matrix(the same features with the positions shuffled)",
+                    "the same matrix as before the shuffle",
+                    "a different matrix",
+                    "a Gram matrix sums over positions, so it must forget *where* features are",
+                )
+            doubled = gram(2.0 * features, "my_gram_matrix(2 × features)")
+            if not np.allclose(doubled, 4.0 * got, rtol=1e-4, atol=1e-6):
+                raise report.CheckFailed(
+                    "my_gram_matrix(2 × features)",
+                    "4 × the Gram matrix of features",
+                    f"{_ratio(doubled, got) or 'not a multiple'} × it",
+                    "every entry is a product of two features, so doubling them multiplies it by 4",
+                )
+        return (
+            f"my_gram_matrix matches Σ F·F / (H·W) on {len(trials)} random feature maps; "
+            "symmetric, blind to position shuffles, scales as the square."
+        )
+
+    return report.run_checks(checks)
 
 
 def _style_losses(rng: np.random.Generator) -> tuple[int, dict[str, float]]:
@@ -171,7 +168,7 @@ def _style_losses(rng: np.random.Generator) -> tuple[int, dict[str, float]]:
 
 
 def check_convert_style_weight(
-    convert_style_weight: Callable[[float, int, str, str], float],
+    convert_style_weight: Callable[[float, int, str, str], float], *, seed: int | None = None
 ) -> bool:
     """Check a student's ``convert_style_weight(style_weight, channels, source, target)``.
 
@@ -179,50 +176,59 @@ def check_convert_style_weight(
     with ``channels`` channels the same weighted style loss as ``style_weight`` under ``source``.
     The checker builds random feature maps, computes the style loss of each convention with the
     package's :func:`~nst_helpers.losses.gram_matrix` and :func:`~nst_helpers.losses.style_loss`,
-    and tests ``converted × loss_target ≈ style_weight × loss_source`` for every pair.
+    and tests ``converted × loss_target ≈ style_weight × loss_source`` for every pair. Rejected,
+    each with its explanation: the weight unchanged, the conversion inverted, a factor C instead
+    of C², and Gatys treated as TF.
 
     Args:
         convert_style_weight: The student's function; conventions are ``"tf"``, ``"pytorch"``
             and ``"gatys"``.
+        seed: Seed of the random layers (the default repeats them on every run).
 
     Returns:
         True if every conversion keeps the weighted loss, else False (with the reason).
     """
-    rng = np.random.default_rng()
-    trials = 4
+    generator = report.rng(seed)
+    trials = [
+        (*_style_losses(generator), float(10.0 ** generator.uniform(-3, 3))) for _ in range(4)
+    ]
     pairs = [(source, target) for source in NORMALIZATIONS for target in NORMALIZATIONS]
-    for _ in range(trials):
-        channels, losses = _style_losses(rng)
-        weight = float(10.0 ** rng.uniform(-3, 3))
-        answers = {}
-        for source, target in pairs:
-            try:
-                answers[source, target] = float(
-                    convert_style_weight(weight, channels, source, target)
+
+    def checks() -> str:
+        for channels, losses, weight in trials:
+            answers = {}
+            for source, target in pairs:
+                given = (
+                    f"convert_style_weight({weight:.4g}, channels={channels}, {source!r}, "
+                    f"{target!r})"
                 )
-            except Exception as exc:  # a student's bug: report it, do not crash
-                print(
-                    f"✗ convert_style_weight({weight:.3g}, {channels}, {source!r}, {target!r}) "
-                    f"raised {type(exc).__name__}: {exc}"
+                got = report.call(
+                    convert_style_weight,
+                    weight,
+                    channels,
+                    source,
+                    target,
+                    given=given,
+                    expected="a weight",
                 )
-                return False
-        wants = {(s, t): weight * losses[s] / losses[t] for s, t in pairs}
-        for (source, target), got in answers.items():
-            want = wants[source, target]
-            if not np.isclose(got, want, rtol=1e-3):
-                print(
-                    f"✗ convert_style_weight({weight:.3g}, channels={channels}, "
-                    f"{source!r} → {target!r}) returned {got:.4g}, expected {want:.4g}: "
-                    f"with it the weighted style loss would be {got * losses[target]:.4g} "
-                    f"instead of {weight * losses[source]:.4g}.\n"
-                    f"  Why: {_diagnose_weight(answers, wants, weight, channels)}."
-                )
-                return False
-    print(
-        f"✓ convert_style_weight keeps the weighted style loss for all {len(pairs)} "
-        f"pairs of conventions on {trials} random layers."
-    )
-    return True
+                answers[source, target] = report.scalar(got, given, "a weight")
+            wants = {(s, t): weight * losses[s] / losses[t] for s, t in pairs}
+            for (source, target), got in answers.items():
+                want = wants[source, target]
+                if not np.isclose(got, want, rtol=1e-3):
+                    raise report.CheckFailed(
+                        f"convert_style_weight({weight:.4g}, channels={channels}, {source!r}, "
+                        f"{target!r})",
+                        f"{want:.4g} (weighted loss {weight * losses[source]:.4g} either way)",
+                        f"{got:.4g} (weighted loss {got * losses[target]:.4g})",
+                        _diagnose_weight(answers, wants, weight, channels),
+                    )
+        return (
+            f"convert_style_weight keeps the weighted style loss for all {len(pairs)} "
+            f"pairs of conventions on {len(trials)} random layers."
+        )
+
+    return report.run_checks(checks)
 
 
 def _diagnose_weight(

@@ -1,8 +1,9 @@
 """Checkers for the exercises of notebook 04, ``04_magenta_fast_style_transfer.ipynb``.
 
-Each checker calls the student's function on images and vectors it makes itself, tests invariants
-with tolerances, prints what is wrong and why in plain words (or one line saying that every check
-passed), and returns ``True`` or ``False``.
+Each checker calls the student's function on seeded random images and vectors it makes itself,
+tests invariants with tolerances and reports in the style of :mod:`nst_helpers.exercises.report`:
+``✓ …`` when everything passes, else ``✗`` with the first failure explained (the input, what was
+expected, what came back, the likely mistake). It returns ``True`` or ``False``.
 
 * :func:`check_center_crop_square` — ``center_crop_square(image)``, the style image's crop;
 * :func:`check_blend_style_vectors` — ``blend_style_vectors(own, style, strength)``;
@@ -11,12 +12,13 @@ passed), and returns ``True`` or ``False``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 
-from .gatys import _report
+from . import report
 
 
 def _coordinate_image(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -30,73 +32,87 @@ def _coordinate_image(height: int, width: int, rng: np.random.Generator) -> np.n
     return np.stack([rows, cols, blue], axis=-1)[None].astype(np.float32)
 
 
-def check_center_crop_square(center_crop_square: Callable[[tf.Tensor], tf.Tensor]) -> bool:
+def check_center_crop_square(
+    center_crop_square: Callable[[tf.Tensor], tf.Tensor], *, seed: int | None = None
+) -> bool:
     """Check a centre crop to the largest square, as Magenta's style input needs.
 
     For an image ``[1, H, W, 3]`` the result must be ``[1, S, S, 3]`` with ``S = min(H, W)``, cut
     from the middle of the longer side (offset ``(long - S) // 2``; rounding up is accepted), with
-    the pixels unchanged (a crop, not a resize).
+    the pixels unchanged (a crop, not a resize). Rejected, each with its explanation: a corner or
+    off-centre square, a resize or squash, the longer side as the square's side, a lost batch axis.
 
     Args:
         center_crop_square: The student's function, ``center_crop_square(image) -> square``.
+        seed: Seed of the random images (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
-    name = "center_crop_square"
-    rng = np.random.default_rng()
-    short = int(rng.integers(20, 40))
+    generator = report.rng(seed)
+    short = int(generator.integers(20, 40))
     shapes = [
-        (short, short + int(rng.integers(10, 30)) * 2 + 1),  # wide, odd difference
-        (short + int(rng.integers(10, 30)) * 2, short),  # tall, even difference
+        (short, short + int(generator.integers(10, 30)) * 2 + 1),  # wide, odd difference
+        (short + int(generator.integers(10, 30)) * 2, short),  # tall, even difference
         (short, short),  # already square
     ]
-    problems: list[str] = []
-    try:
-        for height, width in shapes:
-            image = _coordinate_image(height, width, rng)
-            got = np.asarray(center_crop_square(tf.constant(image)), dtype=np.float32)
+    images = [_coordinate_image(height, width, generator) for height, width in shapes]
+
+    def checks() -> str:
+        for image in images:
+            height, width = image.shape[1:3]
             side = min(height, width)
-            label = f"a {width}×{height} (width×height) image"
+            given = f"center_crop_square(a {width}×{height} image, W×H)"
+            top, left = (height - side) // 2, (width - side) // 2
+            expected = f"the {side}×{side} square from row {top}, column {left}, shape (1, {side}, {side}, 3)"
+            got = report.array(
+                report.call(center_crop_square, tf.constant(image), given=given, expected=expected),
+                given,
+                expected,
+            )
             if got.shape != (1, side, side, 3):
-                hint = ""
+                mistake = "the result should be [1, S, S, 3] with S = min(H, W)"
                 if got.shape == (1, max(height, width), max(height, width), 3):
-                    hint = " The square's side is the shorter side, min(H, W), not the longer one."
+                    mistake = "the square's side is the shorter side, min(H, W), not the longer one"
                 elif got.ndim == 3:
-                    hint = " Keep the batch axis: [1, S, S, 3]."
-                problems.append(
-                    f"for {label} the result has shape {got.shape}, expected {(1, side, side, 3)}.{hint}"
-                )
-                continue
-            offsets = {
-                (top, left) for top in _offsets(height, side) for left in _offsets(width, side)
-            }
-            if any(
-                np.array_equal(got, image[:, t : t + side, x : x + side, :]) for t, x in offsets
+                    mistake = "keep the batch axis: [1, S, S, 3]"
+                raise report.CheckFailed(given, expected, f"shape {got.shape}", mistake)
+            if not any(
+                np.array_equal(got, image[:, t : t + side, x : x + side, :])
+                for t in _offsets(height, side)
+                for x in _offsets(width, side)
             ):
-                continue
-            found = [
-                (t, x)
-                for t in range(height - side + 1)
-                for x in range(width - side + 1)
-                if np.array_equal(got, image[:, t : t + side, x : x + side, :])
-            ]
-            if found:
-                top, left = found[0]
-                hint = (
-                    f"it is the square that starts at row {top}, column {left}, but the centred "
-                    f"one starts at row {(height - side) // 2}, column {(width - side) // 2}; "
-                    "start at (H - S) // 2 and (W - S) // 2"
+                raise report.CheckFailed(
+                    given, expected, _where(got, image, side), _crop_mistake(got, image, side)
                 )
-            else:
-                hint = (
-                    "its pixels do not match any square cut from the input; crop by slicing "
-                    "(image[:, top:top + S, left:left + S, :]) instead of resizing or squashing"
-                )
-            problems.append(f"for {label}, {hint}.")
-    except Exception as exc:  # the student's code may fail in any way
-        problems.append(f"calling it raised {type(exc).__name__}: {exc}")
-    return _report(name, problems)
+        return f"center_crop_square cuts the centred square, pixels unchanged, from {len(images)} images."
+
+    return report.run_checks(checks)
+
+
+def _found_at(got: np.ndarray, image: np.ndarray, side: int) -> tuple[int, int] | None:
+    """Where in ``image`` the square ``got`` was cut from, if it was cut from it."""
+    for top in range(image.shape[1] - side + 1):
+        for left in range(image.shape[2] - side + 1):
+            if np.array_equal(got, image[:, top : top + side, left : left + side, :]):
+                return top, left
+    return None
+
+
+def _where(got: np.ndarray, image: np.ndarray, side: int) -> str:
+    found = _found_at(got, image, side)
+    if found is None:
+        return "a square whose pixels match no square cut from the image"
+    return f"the square from row {found[0]}, column {found[1]}"
+
+
+def _crop_mistake(got: np.ndarray, image: np.ndarray, side: int) -> str:
+    if _found_at(got, image, side) is not None:
+        return "start at (H - S) // 2 and (W - S) // 2, so that equal parts are cut on both sides"
+    return (
+        "crop by slicing (image[:, top:top + S, left:left + S, :]) instead of resizing or "
+        "squashing: the pixels must stay as they are"
+    )
 
 
 def _offsets(length: int, side: int) -> set[int]:
@@ -107,121 +123,229 @@ def _offsets(length: int, side: int) -> set[int]:
 
 def check_blend_style_vectors(
     blend_style_vectors: Callable[[np.ndarray, np.ndarray, float], np.ndarray],
+    *,
+    seed: int | None = None,
 ) -> bool:
     """Check the style-strength blend of two style bottleneck vectors.
 
     ``blend_style_vectors(own, style, strength)`` must give ``own`` at strength 0, ``style`` at 1,
-    and move along the straight line between them in proportion to ``strength``.
+    and move along the straight line between them in proportion to ``strength``. Rejected, each
+    with its explanation: the roles swapped, adding the style without taking away the photo's own,
+    a curve (e.g. ``strength²``) instead of the straight line, a changed shape.
 
     Args:
         blend_style_vectors: The student's function; ``own`` and ``style`` are float32 arrays
             ``[1, 1, 1, 100]`` and ``strength`` a float in ``[0, 1]``.
+        seed: Seed of the random vectors and strengths (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
-    name = "blend_style_vectors"
-    rng = np.random.default_rng()
-    own = rng.normal(size=(1, 1, 1, 100)).astype(np.float32)
-    style = rng.normal(size=(1, 1, 1, 100)).astype(np.float32)
-    problems: list[str] = []
+    generator = report.rng(seed)
+    own = generator.normal(size=(1, 1, 1, 100)).astype(np.float32)
+    style = generator.normal(size=(1, 1, 1, 100)).astype(np.float32)
+    low, high = float(generator.uniform(0.05, 0.45)), float(generator.uniform(0.55, 0.95))
 
-    def blend(strength: float) -> np.ndarray:
-        return np.asarray(blend_style_vectors(own.copy(), style.copy(), strength), np.float64)
-
-    try:
-        zero, one = blend(0.0), blend(1.0)
-        if zero.shape != own.shape:
-            problems.append(f"the result has shape {zero.shape}; keep the inputs' {own.shape}")
-        elif np.allclose(zero, style, atol=1e-5) and np.allclose(one, own, atol=1e-5):
-            problems.append(
-                "strength 0 gave the painting's vector and 1 the photo's own: the roles are "
-                "swapped; strength 1 should mean the full painting style"
+    def checks() -> str:
+        for strength in (0.0, 1.0, low, high):
+            given = f"blend_style_vectors(own, style, strength={strength:.3f}) for random vectors"
+            want = (1.0 - strength) * own.astype(np.float64) + strength * style
+            expected = _blend_name(strength) + f", shape {own.shape}"
+            got = report.array(
+                report.call(
+                    blend_style_vectors,
+                    own.copy(),
+                    style.copy(),
+                    strength,
+                    given=given,
+                    expected=expected,
+                ),
+                given,
+                expected,
             )
-        else:
-            if not np.allclose(zero, own, atol=1e-5):
-                problems.append(
-                    "strength 0 should give the photo's own style vector back unchanged"
+            if got.shape != own.shape:
+                raise report.CheckFailed(
+                    given, expected, f"shape {got.shape}", "keep the inputs' shape"
                 )
-            if not np.allclose(one, style, atol=1e-5):
-                problems.append("strength 1 should give the painting's style vector unchanged")
-            for strength in (float(rng.uniform(0.05, 0.45)), float(rng.uniform(0.55, 0.95))):
-                want = (1.0 - strength) * own + strength * style
-                got = blend(strength)
-                if not np.allclose(got, want, atol=1e-4):
-                    hint = ""
-                    if np.allclose(got, own + strength * style, atol=1e-4):
-                        hint = " You add the style without taking away (1 - strength) of the photo's own."
-                    elif np.allclose(got, (1 - strength) * style + strength * own, atol=1e-4):
-                        hint = " The weights are swapped."
-                    problems.append(
-                        f"at strength {strength:.3f} the result is off the straight line from "
-                        f"own to style by up to {np.abs(got - want).max():.3g}; expected "
-                        f"(1 - strength) * own + strength * style.{hint}"
-                    )
-                    break
-    except Exception as exc:  # the student's code may fail in any way
-        problems.append(f"calling it raised {type(exc).__name__}: {exc}")
-    return _report(name, problems)
+            if not np.allclose(got, want, atol=1e-4):
+                mistake = report.diagnose(
+                    got,
+                    [
+                        (
+                            "the weights are swapped: strength 1 should mean the full painting style",
+                            (1 - strength) * style + strength * own,
+                        ),
+                        (
+                            "you add the style without taking away strength × the photo's own",
+                            own + strength * style,
+                        ),
+                    ],
+                    "stay on the straight line: (1 - strength) * own + strength * style",
+                    atol=1e-4,
+                )
+                shown = f"a vector off by up to {np.abs(got - want).max():.3g}" + _which(
+                    got, own, style
+                )
+                raise report.CheckFailed(given, expected, shown, mistake)
+        return "blend_style_vectors gives own at 0, style at 1 and the straight line between."
+
+    return report.run_checks(checks)
+
+
+def _blend_name(strength: float) -> str:
+    if strength == 0.0:
+        return "own, unchanged"
+    if strength == 1.0:
+        return "style, unchanged"
+    return f"(1 - {strength:.3f}) * own + {strength:.3f} * style"
+
+
+def _which(got: np.ndarray, own: np.ndarray, style: np.ndarray) -> str:
+    if np.allclose(got, own, atol=1e-4):
+        return " (it is own)"
+    if np.allclose(got, style, atol=1e-4):
+        return " (it is style)"
+    return ""
+
+
+# --- Exercise 3: resizing to max_dim -------------------------------------------------------------
+
+
+def _structured_image(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """An image ``[1, H, W, 3]`` with structure: gradients, a random smooth field and a corner.
+
+    Red grows downwards and green to the right (so flips and transposes show), blue is a smooth
+    random field, and the top-left quarter-by-quarter block is near white (a distinct corner).
+    """
+    rows = np.repeat(np.linspace(0.0, 1.0, height)[:, None], width, axis=1)
+    cols = np.repeat(np.linspace(0.0, 1.0, width)[None, :], height, axis=0)
+    grid = rng.uniform(0.2, 0.8, (1, 3, 3, 1)).astype(np.float32)
+    blue = tf.image.resize(grid, (height, width), method="bicubic").numpy()[0, ..., 0]
+    image = np.stack([0.05 + 0.7 * rows, 0.05 + 0.7 * cols, np.clip(blue, 0.0, 1.0)], axis=-1)
+    image[: height // 4, : width // 4] = 0.95
+    return image[None].astype(np.float32)
+
+
+def _resize_cases(rng: np.random.Generator) -> list[tuple[int, int, int]]:
+    """``(height, width, max_dim)``: wide and tall shrinks, an enlargement.
+
+    The shorter side's exact new length has a fraction of 0.6-0.9 in one case and 0.1-0.4 in the
+    others, so ``int()`` (cutting off) and rounding up each give a wrong size somewhere.
+    """
+
+    def draw(heights: tuple[int, int], widths: tuple[int, int], dims: tuple[int, int], fractions):
+        while True:
+            height, width = int(rng.integers(*heights)), int(rng.integers(*widths))
+            max_dim = int(rng.integers(*dims))
+            exact = min(height, width) * max_dim / max(height, width)
+            if fractions[0] < exact % 1 < fractions[1]:
+                return height, width, max_dim
+
+    return [
+        draw((80, 110), (130, 200), (96, 128), (0.6, 0.9)),
+        (lambda h, w, d: (w, h, d))(*draw((80, 110), (130, 200), (96, 128), (0.1, 0.4))),
+        draw((40, 60), (70, 90), (150, 250), (0.1, 0.4)),
+    ]
+
+
+def _size_mistake(new: tuple[int, int], height: int, width: int, max_dim: int) -> str:
+    scale = max_dim / max(height, width)
+    exact = (height * scale, width * scale)
+    if new == (max_dim, max_dim):
+        return "the picture was squashed to a square; scale both sides by one factor"
+    if min(new) == max_dim:
+        return "the shorter side got max_dim; it is the longer side that should"
+    if new == (round(exact[1]), round(exact[0])):
+        return "height and width are swapped: tf.image.resize takes (height, width)"
+    if new == (int(exact[0]), int(exact[1])):
+        return f"int() cuts {max(exact[0] % 1, exact[1] % 1):.2f} of a pixel off; round to the nearest with round()"
+    if new == (math.ceil(exact[0]), math.ceil(exact[1])):
+        return "round to the nearest pixel with round(), not up"
+    return "scale both sides by max_dim / the longer side, then round each to the nearest pixel"
+
+
+def _content_mistake(got: np.ndarray, image: tf.Tensor, size: tuple[int, int]) -> str:
+    def near(candidate: tf.Tensor) -> bool:
+        return float(np.mean(np.abs(got - np.asarray(candidate)))) < _CONTENT_TOLERANCE
+
+    if got.max() > 1.5:
+        return "the values should stay in [0, 1] like the input's (do not multiply by 255)"
+    if float(np.std(got, axis=(1, 2)).max()) < 0.01:
+        return "the result is one flat colour: resize the image itself, not its mean colour"
+    for flip, words in (([1], "upside down"), ([2], "left to right"), ([1, 2], "by 180°")):
+        if near(tf.image.resize(tf.reverse(image, flip), size)):
+            return f"the picture is flipped {words}: resize the image as it is"
+    if near(tf.image.resize(tf.transpose(image, [0, 2, 1, 3]), size)):
+        return "rows and columns were swapped (transposed) before resizing: keep [1, H, W, 3]"
+    return "the content does not match the input resized; pass the image itself to tf.image.resize"
+
+
+#: Mean absolute difference allowed from ``tf.image.resize`` (bilinear); other interpolation
+#: methods, with or without antialiasing, stay under 0.005 on the checker's images.
+_CONTENT_TOLERANCE = 0.02
 
 
 def check_resize_to_max_dim(
-    resize_to_max_dim: Callable[[tf.Tensor, int], tf.Tensor],
+    resize_to_max_dim: Callable[[tf.Tensor, int], tf.Tensor], *, seed: int | None = None
 ) -> bool:
     """Check a resize that makes the longest side ``max_dim`` pixels and keeps the aspect ratio.
 
-    Each side must be within one pixel of ``side × max_dim / longest side``; the longest side must
-    be exactly ``max_dim``; shrinking and enlarging both work; the colours stay (the mean colour
-    moves by less than 0.05).
+    Each side must be ``round(side × max_dim / longest side)`` (so the longest is exactly
+    ``max_dim``), shrinking and enlarging both work, and the content must match
+    ``tf.image.resize`` of the input within a mean difference of 0.02 (any interpolation method,
+    with or without antialiasing). The inputs are structured images (gradients, a smooth random
+    field, a bright top-left corner). Rejected, each with its explanation: a square squash, the
+    shorter side as max_dim, height and width swapped, ``int()`` or rounding up instead of
+    ``round()``, flips, a transpose, a flat colour, values ×255, a lost batch axis.
 
     Args:
         resize_to_max_dim: The student's function, ``resize_to_max_dim(image, max_dim) -> image``
             for images ``[1, H, W, 3]``.
+        seed: Seed of the random sizes and images (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
-    name = "resize_to_max_dim"
-    rng = np.random.default_rng()
-    cases = [
-        (int(rng.integers(80, 110)), int(rng.integers(130, 200)), int(rng.integers(96, 128))),
-        (int(rng.integers(130, 200)), int(rng.integers(80, 110)), int(rng.integers(96, 128))),
-        (int(rng.integers(40, 60)), int(rng.integers(70, 90)), int(rng.integers(150, 250))),
-    ]
-    problems: list[str] = []
-    try:
-        for height, width, max_dim in cases:
-            image = tf.constant(_coordinate_image(height, width, rng))
-            got = np.asarray(resize_to_max_dim(image, max_dim), dtype=np.float32)
+    generator = report.rng(seed)
+    cases = [(h, w, d, _structured_image(h, w, generator)) for h, w, d in _resize_cases(generator)]
+
+    def checks() -> str:
+        for height, width, max_dim, pixels in cases:
+            image = tf.constant(pixels)
             scale = max_dim / max(height, width)
-            want = (height * scale, width * scale)
-            label = f"a {width}×{height} (width×height) image with max_dim={max_dim}"
+            size = (round(height * scale), round(width * scale))
+            given = f"resize_to_max_dim(a {width}×{height} image (W×H), max_dim={max_dim})"
+            expected = (
+                f"a {size[1]}×{size[0]} image (from {width * scale:.2f}×{height * scale:.2f})"
+            )
+            got = report.array(
+                report.call(resize_to_max_dim, image, max_dim, given=given, expected=expected),
+                given,
+                expected,
+            )
             if got.ndim != 4 or got.shape[0] != 1 or got.shape[-1] != 3:
-                problems.append(f"for {label} the result has shape {got.shape}; keep [1, H, W, 3]")
-                continue
-            new_h, new_w = got.shape[1], got.shape[2]
-            if max(new_h, new_w) != max_dim or abs(new_h - want[0]) > 1 or abs(new_w - want[1]) > 1:
-                hint = ""
-                if new_h == new_w == max_dim:
-                    hint = " The picture was squashed to a square; scale both sides by one factor."
-                elif min(new_h, new_w) == max_dim:
-                    hint = " The shorter side got max_dim; it is the longer side that should."
-                elif (new_h, new_w) == (round(want[1]), round(want[0])):
-                    hint = " Height and width are swapped: tf.image.resize takes (height, width)."
-                problems.append(
-                    f"for {label} the result is {new_w}×{new_h}; expected about "
-                    f"{want[1]:.1f}×{want[0]:.1f} (longest side exactly {max_dim}).{hint}"
+                raise report.CheckFailed(given, expected, f"shape {got.shape}", "keep [1, H, W, 3]")
+            new = (got.shape[1], got.shape[2])
+            if new != size:
+                shown = f"a {new[1]}×{new[0]} image"
+                raise report.CheckFailed(
+                    given, expected, shown, _size_mistake(new, height, width, max_dim)
                 )
-                continue
-            drift = np.abs(got.mean(axis=(0, 1, 2)) - image.numpy().mean(axis=(0, 1, 2))).max()
-            if drift > 0.05:
-                problems.append(
-                    f"for {label} the mean colour moved by {drift:.3g}; the picture should look "
-                    "the same, only smaller or larger (are values still in [0, 1]?)"
+            difference = float(np.mean(np.abs(got - tf.image.resize(image, size).numpy())))
+            if difference > _CONTENT_TOLERANCE:
+                shown = f"the right size, but pixels off by {difference:.3g} on average from tf.image.resize"
+                raise report.CheckFailed(
+                    given,
+                    expected + " like tf.image.resize",
+                    shown,
+                    _content_mistake(got, image, size),
                 )
-    except Exception as exc:  # the student's code may fail in any way
-        problems.append(f"calling it raised {type(exc).__name__}: {exc}")
-    return _report(name, problems)
+        return (
+            f"resize_to_max_dim gives the right size and picture on {len(cases)} images "
+            "(wide, tall, enlarged)."
+        )
+
+    return report.run_checks(checks)
 
 
 __all__ = ["check_blend_style_vectors", "check_center_crop_square", "check_resize_to_max_dim"]

@@ -1,0 +1,197 @@
+"""How every exercise checker reports: one ``✓`` line, or ``✗`` and the first failure explained.
+
+A checker writes its checks as a function that returns the success line, raises
+:class:`CheckFailed` at the first failure, and calls the student's code through :func:`call` (so
+an exception in it becomes a failure, not a crash). :func:`run_checks` prints the verdict and
+returns ``True`` or ``False``::
+
+    ✓ style_loss is right on 3 sets of layers: ...
+
+    ✗ style_loss(outputs, targets) for 4 layers with Grams of 3×3, 12×12, 6×6 and 8×8
+      expected: 1.2345
+      got:      4.938
+      likely mistake: it is 4× too large: divide by the number of layers (4)
+
+Checkers draw their inputs from a seeded generator (:func:`rng`), so a failure repeats on every
+run and the same inputs can be rebuilt from the seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+#: The seed every checker uses unless it is given another.
+DEFAULT_SEED = 0
+
+
+class CheckFailed(Exception):
+    """The first failed check: what input, what was expected, what came back, the likely mistake.
+
+    Args:
+        given: The call or input that failed, e.g. ``"conv_output_size(n=7, f=3, ...)"``.
+        expected: What a right answer gives.
+        got: What came back.
+        mistake: The likely mistake, in plain words.
+    """
+
+    def __init__(self, given: str, expected: str, got: str, mistake: str) -> None:
+        super().__init__(given)
+        self.given, self.expected, self.got, self.mistake = given, expected, got, mistake
+
+    def report(self) -> str:
+        """The failure as the lines a checker prints."""
+        return (
+            f"✗ {self.given}\n  expected: {self.expected}\n  got:      {self.got}\n"
+            f"  likely mistake: {self.mistake}"
+        )
+
+
+def rng(seed: int | None) -> np.random.Generator:
+    """The seeded random generator of a checker (``DEFAULT_SEED`` if ``seed`` is None).
+
+    Args:
+        seed: The seed.
+
+    Returns:
+        A NumPy generator.
+    """
+    return np.random.default_rng(DEFAULT_SEED if seed is None else seed)
+
+
+def run_checks(checks: Callable[[], str]) -> bool:
+    """Run a checker's checks, print ``✓ …`` or the first failure, and return whether they passed.
+
+    Args:
+        checks: Returns the success line (without the ``✓``) or raises :class:`CheckFailed`.
+
+    Returns:
+        True if every check passed.
+    """
+    try:
+        success = checks()
+    except CheckFailed as failure:
+        print(failure.report())
+        return False
+    print(f"✓ {success}")
+    return True
+
+
+def call(function: Callable[..., Any], *args: Any, given: str, expected: str) -> Any:
+    """Call the student's ``function``; an exception in it becomes a :class:`CheckFailed`.
+
+    Args:
+        function: The student's function.
+        *args: Its arguments.
+        given: The call, as the failure names it.
+        expected: What a right answer would return.
+
+    Returns:
+        What the function returned.
+
+    Raises:
+        CheckFailed: If the function raised.
+    """
+    try:
+        return function(*args)
+    except Exception as exc:  # a student's bug: report it, do not crash the notebook
+        raise CheckFailed(
+            given,
+            expected,
+            f"the error {type(exc).__name__}: {exc}",
+            "the function stopped with an error; the message names what went wrong",
+        ) from None
+
+
+def scalar(value: object, given: str, expected: str) -> float:
+    """Turn a returned tensor, array or number into a float.
+
+    Args:
+        value: What the student's function returned.
+        given: The call, as a failure names it.
+        expected: What a right answer would return.
+
+    Returns:
+        The value as a float.
+
+    Raises:
+        CheckFailed: If ``value`` is not a single number.
+    """
+    _not_none(value, given, expected)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(
+            given, expected, f"{type(value).__name__} {value!r}", "return a single number"
+        ) from None
+    if array.size != 1:
+        raise CheckFailed(
+            given,
+            expected,
+            f"an array of shape {array.shape}",
+            "the result should be a single number: sum (or average) over every axis, the batch "
+            "included",
+        )
+    return float(array.reshape(()))
+
+
+def array(value: object, given: str, expected: str) -> np.ndarray:
+    """Turn a returned tensor or array into a float64 NumPy array.
+
+    Args:
+        value: What the student's function returned.
+        given: The call, as a failure names it.
+        expected: What a right answer would return.
+
+    Returns:
+        The values.
+
+    Raises:
+        CheckFailed: If ``value`` is not numbers (e.g. ``None`` because ``return`` is missing).
+    """
+    _not_none(value, given, expected)
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(
+            given,
+            expected,
+            f"{type(value).__name__} {value!r}"[:80],
+            "return the array or tensor (is the `return` line missing?)",
+        ) from None
+
+
+def _not_none(value: object, given: str, expected: str) -> None:
+    if value is None:
+        raise CheckFailed(
+            given, expected, "None", "the function returns nothing: add the `return` line"
+        )
+
+
+def diagnose(
+    got: np.ndarray | float,
+    mistakes: Sequence[tuple[str, np.ndarray | float]],
+    otherwise: str,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+) -> str:
+    """Name the first typical mistake whose result matches ``got``.
+
+    Args:
+        got: What the student's function returned.
+        mistakes: ``(explanation, what that mistake returns)`` pairs, most telling first.
+        otherwise: The explanation when no mistake matches.
+        rtol: Relative tolerance of a match.
+        atol: Absolute tolerance of a match.
+
+    Returns:
+        The explanation.
+    """
+    got = np.asarray(got, dtype=np.float64)
+    for explanation, result in mistakes:
+        result = np.asarray(result, dtype=np.float64)
+        if result.shape == got.shape and np.allclose(got, result, rtol=rtol, atol=atol):
+            return explanation
+    return otherwise
