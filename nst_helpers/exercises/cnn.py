@@ -79,9 +79,11 @@ def check_conv_output_size(
 
     The function must give the side length of a convolution's (or pooling's) output for an input
     of side ``n``, a filter of side ``f``, a ``stride`` and ``padding`` pixels added on every side:
-    ``floor((n + 2·padding − f) / stride) + 1``, as a Python ``int``. Rejected, each with its
-    explanation: no ``+ 1``, padding on one side only, no stride, true division, rounding up,
-    ``f // stride`` (brackets), and a float result.
+    ``floor((n + 2·padding − f) / stride) + 1``, as a Python ``int``; and TensorFlow's strings,
+    ``padding="valid"`` (none) and ``"same"`` (``ceil(n / stride)``, whatever ``f``). Rejected,
+    each with its explanation: no ``+ 1``, padding on one side only, no stride, true division,
+    rounding up, ``f // stride`` (brackets), a float result; for ``"same"``: the input size kept
+    at any stride, padding ``(f − 1) / 2`` (wrong for even ``f``), rounding down.
 
     Args:
         conv_output_size: The student's function, called as ``fn(n, f, stride, padding)``.
@@ -115,9 +117,64 @@ def check_conv_output_size(
                     f"the float {got}",
                     "a size is a whole number: return an int (use // instead of /)",
                 )
-        return f"conv_output_size is right on all {len(cases)} cases (6×6 input, 3×3 filter → 4)."
+        strings = _check_string_padding(conv_output_size, report.rng(seed))
+        return (
+            f"conv_output_size is right on all {len(cases)} numeric cases (6×6 input, 3×3 filter "
+            f"→ 4) and on {strings} with padding 'valid' or 'same'."
+        )
 
     return report.run_checks(checks)
+
+
+#: How many random cases :func:`check_conv_output_size` tries for each padding string.
+_STRING_CASES = 40
+
+#: Typical wrong rules for ``padding="same"``, each with the explanation shown when it matches.
+_SAME_MISTAKES: list[tuple[str, Callable[[int, int, int], int]]] = [
+    (
+        "'same' keeps the size only at stride 1; with stride s TensorFlow gives ceil(n / s)",
+        lambda n, f, s: n,
+    ),
+    (
+        "padding (f − 1) / 2 on each side works for odd f only: for an even f TensorFlow pads one "
+        "side more, and the output is ceil(n / stride) whatever f is",
+        lambda n, f, s: (n + 2 * ((f - 1) // 2) - f) // s + 1,
+    ),
+    (
+        "round up, not down: 'same' keeps a partly filled last window, so ceil(n / stride)",
+        lambda n, f, s: n // s,
+    ),
+]
+
+
+def _check_string_padding(conv_output_size: Callable, rng: np.random.Generator) -> int:
+    """Check TensorFlow's ``"valid"`` (no padding) and ``"same"`` (``ceil(n / stride)``) rules.
+
+    Returns:
+        How many cases were checked.
+    """
+    checked = 0
+    cases = [(7, 2, 2), (6, 2, 2), (5, 4, 1), (224, 3, 2)]
+    while len(cases) < _STRING_CASES:
+        cases.append((int(rng.integers(1, 300)), int(rng.integers(1, 8)), int(rng.integers(1, 5))))
+    for n, f, stride in cases:
+        for padding, want in (("valid", (n - f) // stride + 1), ("same", -(-n // stride))):
+            if padding == "valid" and f > n:
+                continue
+            given = f"conv_output_size(n={n}, f={f}, stride={stride}, padding={padding!r})"
+            got = report.call(conv_output_size, n, f, stride, padding, given=given, expected="an int")
+            if got == want and isinstance(got, (int, np.integer)) and not isinstance(got, bool):
+                checked += 1
+                continue
+            mistake = "'valid' means no padding at all: padding 0"
+            if padding == "same":
+                mistake = next(
+                    (why for why, rule in _SAME_MISTAKES if rule(n, f, stride) == got),
+                    "try tf.nn.conv2d with padding='SAME' on a few sizes, strides and even and "
+                    "odd filters, and compare the output's side with n and the stride",
+                )
+            raise report.CheckFailed(given, str(want), repr(got), mistake)
+    return checked
 
 
 def _pool(x: np.ndarray, size: int, stride: int, reduce=np.max) -> np.ndarray:
