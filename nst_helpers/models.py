@@ -215,7 +215,7 @@ class StyleContentModel:
 
 
 def __getattr__(name: str):
-    """``StyleContentExtractor``: the old name of :class:`~nst_helpers.layerwise.LayerwiseExtractor`.
+    """``StyleContentExtractor``: the old name of ``layerwise.LayerwiseExtractor``.
 
     Old code that imports ``StyleContentExtractor`` from here keeps working. New code uses
     :class:`StyleContentModel` to learn from, or ``LayerwiseExtractor`` (from
