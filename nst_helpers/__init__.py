@@ -7,7 +7,10 @@ Modules, one per topic:
   style and content extractor;
 * :mod:`nst_helpers.layerwise` — the same extractor run layer by layer: bfloat16, blocks, strips;
 * :mod:`nst_helpers.losses` — ``gram_matrix`` and the content, style and total-variation losses;
-* :mod:`nst_helpers.optimize` — the Gatys et al. loop with Adam or L-BFGS;
+* :mod:`nst_helpers.gatys` — the Gatys et al. loop with Adam or L-BFGS (its old name,
+  ``nst_helpers.optimize``, still imports);
+* :mod:`nst_helpers.lbfgs` — the projected L-BFGS solver the loop uses;
+* :mod:`nst_helpers.runlog` — a run's history, best image and stopping rules;
 * :mod:`nst_helpers.magenta` — the Magenta arbitrary-image-stylization fast path (its old name,
   ``nst_helpers.fast``, still imports);
 * :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
@@ -33,7 +36,7 @@ _LAZY = {
     "save_image": "images",
     "scale_to_max_dim": "images",
     "load_backbone": "models",
-    "stylize": "optimize",
+    "stylize": "gatys",
     "load_stylizer": "magenta",
 }
 
