@@ -3,10 +3,16 @@
 Modules, one per topic:
 
 * :mod:`nst_helpers.images` — load, scale, save and list the bundled images;
-* :mod:`nst_helpers.models` — the VGG backbones (online VGG19, offline ``vgg16-hed``);
+* :mod:`nst_helpers.models` — the VGG backbones (online VGG19, offline ``vgg16-hed``) and the
+  style and content extractor;
+* :mod:`nst_helpers.layerwise` — the same extractor run layer by layer: bfloat16, blocks, strips;
 * :mod:`nst_helpers.losses` — ``gram_matrix`` and the content, style and total-variation losses;
-* :mod:`nst_helpers.optimize` — the Gatys et al. loop with Adam or L-BFGS;
-* :mod:`nst_helpers.fast` — the Magenta arbitrary-image-stylization fast path;
+* :mod:`nst_helpers.gatys` — the Gatys et al. loop with Adam or L-BFGS (its old name,
+  ``nst_helpers.optimize``, still imports);
+* :mod:`nst_helpers.lbfgs` — the projected L-BFGS solver the loop uses;
+* :mod:`nst_helpers.runlog` — a run's history, best image and stopping rules;
+* :mod:`nst_helpers.magenta` — the Magenta arbitrary-image-stylization fast path (its old name,
+  ``nst_helpers.fast``, still imports);
 * :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
 * :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
 * :mod:`nst_helpers.exercises` — checkers for the notebooks' exercises;
@@ -30,8 +36,8 @@ _LAZY = {
     "save_image": "images",
     "scale_to_max_dim": "images",
     "load_backbone": "models",
-    "stylize": "optimize",
-    "load_stylizer": "fast",
+    "stylize": "gatys",
+    "load_stylizer": "magenta",
 }
 
 __all__ = ["NSTError", *_LAZY]
@@ -42,3 +48,8 @@ def __getattr__(name: str):
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The package's names, the lazily loaded ones too, for tab completion."""
+    return sorted({*globals(), *_LAZY})

@@ -1,5 +1,9 @@
 """Backbones for the Gatys loop and the feature extractor (taught in notebooks 01 and 03).
 
+:class:`StyleContentModel` turns an image into style Gram matrices and content feature maps, as
+in the TF tutorial. :class:`~nst_helpers.layerwise.LayerwiseExtractor` (in its own module) gives
+the same features faster and with less memory; ``StyleContentExtractor`` is its old name.
+
 Two backbones:
 
 * ``vgg19`` — Keras' VGG19 with ImageNet weights, as in Gatys et al. and every tutorial. Keras
@@ -26,22 +30,9 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from .config import BACKBONES, announce, has_gpu, offline_requested
+from .config import BACKBONES, announce, offline_requested
 from .errors import NSTError, check_choice
-from .losses import gram_matrix
-
-#: Images with more pixels than this run block by block, recomputing activations to save memory.
-BLOCKWISE_PIXELS = 400_000
-#: In that mode the first :data:`STRIP_BLOCKS` blocks (the largest feature maps) run in horizontal
-#: strips of about this many pixels, each with :data:`STRIP_HALO` extra rows above and below.
-STRIP_PIXELS = 131_072
-STRIP_BLOCKS = 2
-STRIP_HALO = 16
-
-#: Mixed precision: the extractor can run in bfloat16 (8 bits of mantissa instead of 23): on CPUs
-#: that compute it natively, about twice as fast. The first convolution stays in float32, so the
-#: pixels keep their precision; Gram matrices and content features are returned in float32.
-MIXED_DTYPE = tf.bfloat16
+from .losses import NORMALIZATIONS, gram_matrix
 
 #: Content layer of Gatys et al. and the TF tutorial.
 CONTENT_LAYERS = ("block5_conv2",)
@@ -149,17 +140,22 @@ class Backbone:
         return model
 
 
-class StyleContentExtractor:
-    """Returns the style Gram matrices and content feature maps of an image.
+class StyleContentModel:
+    """Returns the style Gram matrices and content feature maps of an image (the TF tutorial's).
 
     Build it once per backbone and layer choice; call it on ``[1, H, W, 3]`` images in ``[0, 1]``.
-    It runs the backbone's layers one by one, up to the last one it needs.
+    It is one Keras model with an output per layer (:meth:`Backbone.feature_model`).
+    :class:`~nst_helpers.layerwise.LayerwiseExtractor` gives the same features faster and with
+    less memory; the Gatys loop uses that one.
 
     Args:
         backbone: The :class:`Backbone` to read features from.
         style_layers: Layers whose Gram matrices define style.
         content_layers: Layers whose feature maps define content.
         normalization: Gram convention (``"tf"``, ``"pytorch"`` or ``"gatys"``).
+
+    Raises:
+        NSTError: If a layer is not in the backbone or ``normalization`` is unknown.
     """
 
     def __init__(
@@ -169,176 +165,35 @@ class StyleContentExtractor:
         content_layers: Sequence[str] = CONTENT_LAYERS,
         normalization: str = "tf",
     ) -> None:
+        check_choice("normalization", normalization, NORMALIZATIONS)
         self.backbone = backbone
         self.style_layers = tuple(style_layers)
         self.content_layers = tuple(content_layers)
         self.normalization = normalization
-        backbone.feature_model(self.style_layers + self.content_layers)  # checks the names
-        self._first_conv = self.backbone.layer_names()[0]
-        self._mixed_weights: dict[str, tuple[tf.Tensor, tf.Tensor]] = {}
-        self._blocks: dict[bool, list] = {}
+        self.model = backbone.feature_model(self.style_layers + self.content_layers)
 
-    def __call__(
-        self, image: tf.Tensor, mixed_precision: bool = False
-    ) -> dict[str, dict[str, tf.Tensor]]:
+    def __call__(self, image: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
         """Extract features.
-
-        On a CPU, images of more than :data:`BLOCKWISE_PIXELS` pixels run block by block, the
-        first :data:`STRIP_BLOCKS` blocks in horizontal strips; each block or strip is recomputed
-        during backpropagation instead of kept: the same numbers, much less memory, more time.
 
         Args:
             image: ``[1, H, W, 3]`` in ``[0, 1]``.
-            mixed_precision: Run the layers after the first convolution in bfloat16
-                (:data:`MIXED_DTYPE`): faster on CPUs that compute it natively, features about
-                0.3–1 % off.
 
         Returns:
             ``{"style": {layer: gram [1, C, C]}, "content": {layer: features [1, h, w, C]}}``,
-            float32.
+            float32, in layer order.
         """
-        height, width = image.shape[1], image.shape[2]
-        large = height is not None and width is not None and height * width > BLOCKWISE_PIXELS
-        if large and not has_gpu():
-            return self._blockwise(image, mixed_precision)
-        layers, keys = _joined(self._split())
-        _, *outputs = self._segment(layers, mixed_precision)(self.backbone.preprocess(image))
-        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
-        _store(found, keys, outputs)
-        return self._in_order(found)
-
-    def _in_order(self, found: dict[str, dict[str, tf.Tensor]]) -> dict:
+        outputs = self.model(self.backbone.preprocess(image))
+        if not isinstance(outputs, (list, tuple)):  # a model with one output returns a tensor
+            outputs = [outputs]
+        style_outputs = outputs[: len(self.style_layers)]
+        content_outputs = outputs[len(self.style_layers) :]
         return {
-            "style": {name: found["style"][name] for name in self.style_layers},
-            "content": {name: found["content"][name] for name in self.content_layers},
+            "style": {
+                name: gram_matrix(features, self.normalization)
+                for name, features in zip(self.style_layers, style_outputs)
+            },
+            "content": dict(zip(self.content_layers, content_outputs)),
         }
-
-    def _apply(self, layer: tf.keras.layers.Layer, x: tf.Tensor, mixed_precision: bool):
-        """Run one backbone layer; in mixed precision with bfloat16 copies of its weights."""
-        if not mixed_precision or layer.name == self._first_conv:
-            return layer(x)
-        x = tf.cast(x, MIXED_DTYPE)  # does nothing once x is bfloat16
-        padding = layer.padding.upper()
-        if "pool" in layer.name:
-            return tf.nn.max_pool2d(x, layer.pool_size, layer.strides, padding)
-        if layer.name not in self._mixed_weights:
-            with tf.init_scope():  # made once, outside any tf.function being traced
-                self._mixed_weights[layer.name] = (
-                    tf.cast(layer.kernel, MIXED_DTYPE),
-                    tf.cast(layer.bias, MIXED_DTYPE),
-                )
-        kernel, bias = self._mixed_weights[layer.name]
-        return layer.activation(
-            tf.nn.bias_add(tf.nn.conv2d(x, kernel, layer.strides, padding), bias)
-        )
-
-    def _blockwise(self, image: tf.Tensor, mixed_precision: bool) -> dict:
-        segments = self._split()
-        if mixed_precision not in self._blocks:
-            self._blocks[mixed_precision] = [
-                (tf.recompute_grad(self._segment(layers, mixed_precision)), keys)
-                for layers, keys in segments[STRIP_BLOCKS:]
-            ]
-        x = self.backbone.preprocess(image)
-        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
-        if segments[:STRIP_BLOCKS]:
-            x, found = self._strips(x, segments[:STRIP_BLOCKS], mixed_precision)
-        for run, keys in self._blocks[mixed_precision]:
-            x, *outputs = run(x)
-            _store(found, keys, outputs)
-        return self._in_order(found)
-
-    def _strips(self, x: tf.Tensor, segments: list, mixed_precision: bool) -> tuple:
-        """Run the layers of ``segments`` strip by strip, each strip recomputed, not kept.
-
-        A strip covers its own rows plus :data:`STRIP_HALO` rows either side, so that the
-        convolutions see the same neighbours as on the whole image; only each strip's own rows
-        are kept. Gram matrices are sums over positions, so the strips' parts add up.
-        """
-        layers, keys = _joined(segments)
-        scale = 2 ** sum("pool" in layer.name for layer in layers)
-        height, width = int(x.shape[1]), int(x.shape[2])
-        rows = max(scale, STRIP_PIXELS // width // scale * scale)
-        heights = _layer_heights(layers, height)
-        parts: list[list[tf.Tensor]] = [[] for _ in keys]
-        outputs = []
-        for start in range(0, height, rows):
-            end = start + rows if start + rows < height else height
-            top, bottom = max(0, start - STRIP_HALO), min(height, end + STRIP_HALO)
-            run = tf.recompute_grad(
-                self._strip(layers, start, end, top, height, heights, mixed_precision)
-            )
-            out, *pieces = run(x[:, top:bottom])
-            outputs.append(out)
-            for part, piece in zip(parts, pieces):
-                part.append(piece)
-        found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
-        for (kind, name), part in zip(keys, parts):
-            found[kind][name] = tf.add_n(part) if kind == "style" else tf.concat(part, 1)
-        return tf.concat(outputs, 1), found
-
-    def _strip(
-        self,
-        layers: list,
-        start: int,
-        end: int,
-        top: int,
-        height: int,
-        heights: dict,
-        mixed_precision: bool,
-    ):
-        """The function that runs one strip (rows ``top`` … of the input) and keeps its own rows."""
-
-        def run(x: tf.Tensor):
-            pieces, step = [], 1
-            for layer in layers:
-                x = self._apply(layer, x, mixed_precision)
-                step *= 2 if "pool" in layer.name else 1
-                low = (start - top) // step
-                high = (end - top) // step if end < height else int(x.shape[1])
-                own = x[:, low:high]
-                if layer.name in self.style_layers:
-                    if self.normalization == "gatys":
-                        pieces.append(gram_matrix(own, "gatys"))
-                    else:  # this strip's share of the whole map's rows (and so positions)
-                        share = (high - low) / heights[layer.name]
-                        pieces.append(gram_matrix(own, self.normalization) * share)
-                if layer.name in self.content_layers:
-                    pieces.append(tf.cast(own, tf.float32))
-            return (own, *pieces)
-
-        return run
-
-    def _split(self) -> list[tuple[list, list[tuple[str, str]]]]:
-        """The backbone's layers up to the last one needed, in segments starting at each conv1."""
-        wanted = set(self.style_layers) | set(self.content_layers)
-        layers = [layer for layer in self.backbone.model.layers if layer.name.startswith("block")]
-        last = max(i for i, layer in enumerate(layers) if layer.name in wanted)
-        segments: list[tuple[list, list[tuple[str, str]]]] = []
-        for layer in layers[: last + 1]:
-            if not segments or layer.name.endswith("_conv1"):
-                segments.append(([], []))
-            segments[-1][0].append(layer)
-            if layer.name in self.style_layers:
-                segments[-1][1].append(("style", layer.name))
-            if layer.name in self.content_layers:
-                segments[-1][1].append(("content", layer.name))
-        return segments
-
-    def _segment(self, layers: list, mixed_precision: bool):
-        """A function running ``layers`` that returns the output and the wanted features."""
-
-        def run(x: tf.Tensor):
-            outputs = []
-            for layer in layers:
-                x = self._apply(layer, x, mixed_precision)
-                if layer.name in self.style_layers:
-                    outputs.append(gram_matrix(x, self.normalization))
-                if layer.name in self.content_layers:
-                    outputs.append(tf.cast(x, tf.float32))
-            return (x, *outputs)
-
-        return run
 
     def layer_sizes(self, image: tf.Tensor) -> dict[str, tuple[int, int]]:
         """``(channels N, positions M)`` of each style layer for an image (Gatys' ``4N²M²``).
@@ -359,27 +214,19 @@ class StyleContentExtractor:
         }
 
 
-def _joined(segments: list) -> tuple[list, list[tuple[str, str]]]:
-    """The layers of ``segments`` in one list, and their ``(kind, name)`` feature keys in another."""
-    layers = [layer for segment_layers, _ in segments for layer in segment_layers]
-    keys = [key for _, segment_keys in segments for key in segment_keys]
-    return layers, keys
+def __getattr__(name: str):
+    """``StyleContentExtractor``: the old name of ``layerwise.LayerwiseExtractor``.
 
+    Old code that imports ``StyleContentExtractor`` from here keeps working. New code uses
+    :class:`StyleContentModel` to learn from, or ``LayerwiseExtractor`` (from
+    :mod:`nst_helpers.layerwise`) for speed and memory. It loads on first use, because
+    ``layerwise`` imports this module.
+    """
+    if name == "StyleContentExtractor":
+        from .layerwise import LayerwiseExtractor
 
-def _store(found: dict[str, dict[str, tf.Tensor]], keys: list, outputs: list) -> None:
-    """Put each output under its ``(kind, name)`` key in ``found``."""
-    for (kind, name), value in zip(keys, outputs):
-        found[kind][name] = value
-
-
-def _layer_heights(layers: list, height: int) -> dict[str, int]:
-    """Height of each layer's output for an input ``height`` rows high."""
-    heights = {}
-    for layer in layers:
-        if "pool" in layer.name:
-            height //= 2
-        heights[layer.name] = height
-    return heights
+        return LayerwiseExtractor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- loading -------------------------------------------------------------------------------------

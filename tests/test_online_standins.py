@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers import fast, models
+from nst_helpers import magenta, models
 from nst_helpers.errors import NSTError
 from nst_helpers.images import load_image
 
@@ -48,7 +48,7 @@ def fresh_backbones(monkeypatch):
 @pytest.fixture
 def fresh_stylizers(monkeypatch):
     monkeypatch.setenv("NST_OFFLINE", "1")
-    monkeypatch.setattr(fast, "_LOADED", {})
+    monkeypatch.setattr(magenta, "_LOADED", {})
 
 
 # --- VGG19 ---------------------------------------------------------------------------------------
@@ -143,21 +143,21 @@ def test_offline_backbone_ignores_the_vgg19_file(tmp_path, fresh_backbones, monk
 @pytest.fixture
 def hub_standin(magenta_dir, fresh_stylizers, monkeypatch):
     monkeypatch.setenv("NST_MAGENTA_DIR", str(magenta_dir))
-    return fast.load_stylizer("auto", verbose=False)
+    return magenta.load_stylizer("auto", verbose=False)
 
 
 @pytest.fixture(scope="module")
 def onnx():
-    return fast.OnnxStylizer()
+    return magenta.OnnxStylizer()
 
 
 def test_auto_stylizer_loads_the_local_savedmodel_despite_offline(
     magenta_dir, fresh_stylizers, monkeypatch, capsys
 ):
     monkeypatch.setenv("NST_MAGENTA_DIR", str(magenta_dir))
-    stylizer = fast.load_stylizer("auto")
-    assert isinstance(stylizer, fast.HubStylizer) and stylizer.name == "hub"
-    assert fast.load_stylizer("auto") is stylizer
+    stylizer = magenta.load_stylizer("auto")
+    assert isinstance(stylizer, magenta.HubStylizer) and stylizer.name == "hub"
+    assert magenta.load_stylizer("auto") is stylizer
     printed = capsys.readouterr().out
     assert printed.count("Fast path: TF Hub") == 1 and str(magenta_dir) in printed
     assert "not loaded" not in printed
@@ -176,7 +176,7 @@ def test_hub_standin_stylises_with_the_content_shape_and_depends_on_the_style(hu
 
 def test_strength_1_uses_the_savedmodel(hub_standin, onnx):
     content = load_image("cat", max_dim=96)
-    style = fast.prepare_style(load_image("starry_night"))
+    style = magenta.prepare_style(load_image("starry_night"))
     direct = hub_standin.module(tf.constant(content), tf.constant(style))[0]
     out = hub_standin(content, "starry_night", strength=1.0)
     np.testing.assert_allclose(out, direct, atol=1e-6)
@@ -191,13 +191,13 @@ def test_strength_below_1_comes_from_the_onnx_networks_not_a_cross_fade(hub_stan
     cross_fade = 0.5 * full + 0.5 * content
     assert float(tf.reduce_mean(tf.abs(half - cross_fade))) > 0.01
     hub_standin(content, "starry_night", strength=0.0)
-    assert capsys.readouterr().out.count(fast.STRENGTH_NOTICE) == 1
+    assert capsys.readouterr().out.count(magenta.STRENGTH_NOTICE) == 1
 
 
 def test_strength_stylizer_is_the_one_that_interpolates_style_vectors(hub_standin, onnx):
     assert onnx.strength_stylizer is onnx
     from_hub = hub_standin.strength_stylizer
-    assert isinstance(from_hub, fast.OnnxStylizer) and hub_standin.strength_stylizer is from_hub
+    assert isinstance(from_hub, magenta.OnnxStylizer) and hub_standin.strength_stylizer is from_hub
     with pytest.raises(NSTError, match="strength"):
         hub_standin("cat", "starry_night", strength=-0.1)
 
@@ -209,11 +209,11 @@ def test_missing_or_broken_magenta_dir_raises_naming_it(
     missing = tmp_path / "nowhere"
     monkeypatch.setenv("NST_MAGENTA_DIR", str(missing))
     with pytest.raises(NSTError, match=f"NST_MAGENTA_DIR={missing}: no SavedModel folder"):
-        fast.load_stylizer(source)
+        magenta.load_stylizer(source)
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "saved_model.pb").write_bytes(b"truncated")
     monkeypatch.setenv("NST_MAGENTA_DIR", str(broken))
     with pytest.raises(NSTError, match=f"NST_MAGENTA_DIR={broken}: .*could not be loaded"):
-        fast.load_stylizer(source)
-    assert source not in fast._LOADED
+        magenta.load_stylizer(source)
+    assert source not in magenta._LOADED

@@ -2,14 +2,44 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers import fast
+from nst_helpers import magenta
 from nst_helpers.errors import NSTError
 from nst_helpers.images import load_image
+
+#: An address where nothing answers (port 9, "discard"): loading from it fails on every machine.
+DEAD_HANDLE = "http://127.0.0.1:9/magenta"
 
 
 @pytest.fixture(scope="module")
 def onnx():
-    return fast.OnnxStylizer()
+    return magenta.OnnxStylizer()
+
+
+@pytest.fixture
+def no_hub(monkeypatch, tmp_path):
+    """TF Hub loads from :data:`DEAD_HANDLE` into an empty cache, whether or not there is a
+    network."""
+    monkeypatch.setattr(magenta, "HUB_HANDLE", DEAD_HANDLE)
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub"))
+    monkeypatch.delenv("NST_OFFLINE", raising=False)
+    monkeypatch.delenv(magenta.MAGENTA_DIR_VARIABLE, raising=False)
+    monkeypatch.setattr(magenta, "_LOADED", {})
+
+
+def test_old_module_name_gives_the_same_module():
+    import nst_helpers
+    import nst_helpers.fast
+
+    assert nst_helpers.fast is magenta
+    assert nst_helpers.load_stylizer is magenta.load_stylizer
+
+
+def test_lazily_loaded_names_show_in_tab_completion():
+    import nst_helpers
+
+    names = dir(nst_helpers)
+    assert {"load_stylizer", "load_backbone", "stylize", "NSTError", "__version__"} <= set(names)
+    assert set(nst_helpers.__all__) <= set(names)
 
 
 def test_offline_stylizer_returns_a_stylised_picture_of_the_content_shape(onnx):
@@ -22,7 +52,7 @@ def test_offline_stylizer_returns_a_stylised_picture_of_the_content_shape(onnx):
 
 
 def test_large_content_is_scaled_back_to_its_size(onnx):
-    content = load_image("tuebingen", max_dim=600)
+    content = load_image("tuebingen", max_dim=magenta.ONNX_CANVAS + 216)
     assert onnx(content, "great_wave").shape == content.shape
 
 
@@ -36,8 +66,9 @@ def test_strength_moves_from_the_photo_towards_the_painting(onnx):
 
 
 def test_style_is_cropped_square_at_256():
-    square = fast.prepare_style(load_image("starry_night"))
-    assert square.shape == (1, 256, 256, 3)
+    square = magenta.prepare_style(load_image("starry_night"))
+    side = magenta.STYLE_SIZE
+    assert square.shape == (1, side, side, 3)
 
 
 def test_bad_strength_is_refused(onnx):
@@ -45,42 +76,37 @@ def test_bad_strength_is_refused(onnx):
         onnx("cat", "starry_night", strength=1.5)
 
 
-def test_hub_without_network_or_with_a_broken_folder_says_why(tmp_path):
-    with pytest.raises(NSTError, match="could not be loaded"):
-        fast._load_hub(fast.HUB_HANDLE)
+def test_hub_without_network_or_with_a_broken_folder_says_why(no_hub, tmp_path):
+    with pytest.raises(NSTError, match="could not be loaded.*connect to the internet"):
+        magenta._load_hub(DEAD_HANDLE)
     broken = tmp_path / "magenta"
     broken.mkdir()
     (broken / "saved_model.pb").write_bytes(b"truncated")
     with pytest.raises(NSTError, match=str(broken)):
-        fast._load_hub(str(broken))
+        magenta._load_hub(str(broken))
 
 
-def test_damaged_hub_cache_names_the_folder_to_delete(monkeypatch, tmp_path):
-    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub"))
-    module = fast.hub_module_dir()
+def test_damaged_hub_cache_names_the_folder_to_delete(no_hub):
+    module = magenta.hub_module_dir(DEAD_HANDLE)
     module.mkdir(parents=True)
     (module / "saved_model.pb").write_bytes(b"half a download")
     with pytest.raises(NSTError, match=f"cache folder {module} is damaged.*delete"):
-        fast._load_hub(fast.HUB_HANDLE)
+        magenta._load_hub(DEAD_HANDLE)
 
 
-def test_auto_falls_back_to_onnx_with_one_notice(monkeypatch, capsys):
-    monkeypatch.delenv("NST_OFFLINE", raising=False)
-    monkeypatch.delenv("NST_MAGENTA_DIR", raising=False)
-    monkeypatch.setattr(fast, "_LOADED", {})
-    first = fast.load_stylizer("auto")
-    assert fast.load_stylizer("auto") is first
+def test_auto_falls_back_to_onnx_with_one_notice(no_hub, capsys):
+    first = magenta.load_stylizer("auto")
+    assert magenta.load_stylizer("auto") is first and first.name == "onnx"
     printed = capsys.readouterr().out
     assert printed.count("Fast path:") == 1
-    if first.name == "onnx":
-        assert "not the TF Hub module" in printed and "TF Hub was not loaded" in printed
+    assert "not the TF Hub module" in printed and "TF Hub was not loaded" in printed
 
 
 def test_offline_auto_gives_onnx_without_a_local_savedmodel(monkeypatch, capsys):
     monkeypatch.setenv("NST_OFFLINE", "1")
-    monkeypatch.delenv("NST_MAGENTA_DIR", raising=False)
-    monkeypatch.setattr(fast, "_LOADED", {})
-    assert fast.load_stylizer("auto").name == "onnx"
+    monkeypatch.delenv(magenta.MAGENTA_DIR_VARIABLE, raising=False)
+    monkeypatch.setattr(magenta, "_LOADED", {})
+    assert magenta.load_stylizer("auto").name == "onnx"
     assert "TF Hub was not loaded: NST_OFFLINE is set" in capsys.readouterr().out
 
 
@@ -101,7 +127,7 @@ class _CountingModule:
 
 def test_hub_strength_below_1_runs_the_onnx_networks_not_the_module(onnx, capsys):
     module = _CountingModule()
-    hub = fast.HubStylizer(module, "a test module")
+    hub = magenta.HubStylizer(module, "a test module")
     hub._onnx = onnx  # what strength_stylizer would make
     content = load_image("cat", max_dim=80)
     out = hub(content, "starry_night", strength=0.3)

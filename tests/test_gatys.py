@@ -3,8 +3,10 @@ import pytest
 import tensorflow as tf
 
 from nst_helpers.errors import NSTError
+from nst_helpers.gatys import GatysStylizer, get_stylizer, stylize
 from nst_helpers.images import load_image
-from nst_helpers.optimize import GatysStylizer, get_stylizer, stylize
+from nst_helpers.lbfgs import MIXED_FRACTION
+from nst_helpers.runlog import EXPLOSION_FACTOR, STOP_WINDOW
 
 
 @pytest.fixture(scope="module")
@@ -59,19 +61,29 @@ def test_callback_can_stop_the_run(images64):
     assert seen == [0, 1, 2] and result.steps == 3 and "callback" in result.stop_reason
 
 
-def test_blow_up_stops_and_keeps_the_best_finite_image(images64):
+def test_adam_with_a_huge_learning_rate_blows_up_and_keeps_the_best_finite_image(images64):
+    # The style taken from the content photo itself: the start is already almost perfect (only its
+    # total variation costs), and a learning rate of 10 throws the pixels to 0 and 1.
+    content = images64[0]
     result = stylize(
-        *images64,
+        content,
+        content,
         backbone="vgg16-hed",
         max_dim=64,
-        steps=30,
-        progress=False,
-        style_weight=1e12,
-        content_weight=1e12,
+        steps=10,
+        optimizer="adam",
         learning_rate=10.0,
+        content_weight=1e4,
+        style_weight=1e4,
+        total_variation_weight=1.0,
+        progress=False,
     )
-    assert np.isfinite(result.image.numpy()).all()
-    assert result.final_losses["total"] == min(result.history["total"])
+    assert "exploded" in result.stop_reason and result.steps < 10
+    assert result.best_step == 0 and result.final_losses["total"] == min(result.history["total"])
+    np.testing.assert_array_equal(result.image.numpy(), content.numpy())  # the finite start
+    assert all(
+        total <= EXPLOSION_FACTOR * result.history["total"][0] for total in result.history["total"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,7 +143,8 @@ def test_nan_at_the_first_step_is_an_error_not_a_picture(images64):
 def test_stopping_rule_ends_a_converged_run_and_can_be_turned_off(images64):
     common = dict(backbone="vgg16-hed", max_dim=64, steps=30, progress=False)
     loose = stylize(*images64, tolerance=0.999, mixed_precision=False, **common)  # "converged"
-    assert loose.steps == 26 and loose.stop_reason.startswith("converged")  # unless 99.9 % lower
+    # … after the first full window, unless the loss fell by 99.9 % over it
+    assert loose.steps == STOP_WINDOW + 1 and loose.stop_reason.startswith("converged")
     full = stylize(*images64, tolerance=0.0, mixed_precision=False, **common)
     assert full.steps == 30 and full.stop_reason == ""
 
@@ -139,9 +152,11 @@ def test_stopping_rule_ends_a_converged_run_and_can_be_turned_off(images64):
 def test_stopping_rule_judges_the_float32_steps_only(images64):
     common = dict(backbone="vgg16-hed", max_dim=64, progress=False, mixed_precision=True)
     loose = stylize(*images64, steps=80, tolerance=0.999, **common)
-    # the bfloat16 steps stall by the same rule after 26; the float32 ones stop after 26 more
-    assert loose.bfloat16_steps == 26 and loose.stop_reason.startswith("converged")
-    assert loose.steps == 26 + 26 and loose.best_step >= 26
+    # the bfloat16 steps stall by the same rule after a full window; the float32 ones stop after
+    # a window of their own
+    window = STOP_WINDOW + 1
+    assert loose.bfloat16_steps == window and loose.stop_reason.startswith("converged")
+    assert loose.steps == 2 * window and loose.best_step >= window
 
 
 def test_mixed_precision_runs_half_the_steps_in_bfloat16_and_returns_float32_losses(images64):
@@ -149,7 +164,8 @@ def test_mixed_precision_runs_half_the_steps_in_bfloat16_and_returns_float32_los
     common = dict(max_dim=64, steps=40, tolerance=0.0, progress=False)
     mixed = stylizer.stylize(*images64, mixed_precision=True, **common)
     plain = stylizer.stylize(*images64, mixed_precision=False, **common)
-    assert mixed.bfloat16_steps == 20 and mixed.steps == 40 and mixed.best_step >= 20
+    share = int(40 * MIXED_FRACTION)
+    assert mixed.bfloat16_steps == share and mixed.steps == 40 and mixed.best_step >= share
     assert plain.bfloat16_steps == 0
     # the reported loss is the float32 loss of the returned image …
     targets = stylizer.targets(*images64)
@@ -164,7 +180,8 @@ def test_mixed_precision_is_automatic_where_the_cpu_has_bfloat16(images64):
     from nst_helpers.config import mixed_precision_default
 
     common = dict(backbone="vgg16-hed", max_dim=64, steps=6, progress=False)
-    assert (stylize(*images64, **common).bfloat16_steps == 3) == mixed_precision_default()
+    share = int(6 * MIXED_FRACTION)
+    assert (stylize(*images64, **common).bfloat16_steps == share) == mixed_precision_default()
     assert stylize(*images64, optimizer="adam", **common).bfloat16_steps == 0
     with pytest.raises(NSTError, match="mixed_precision works with optimizer='lbfgs' only"):
         stylize(*images64, optimizer="adam", mixed_precision=True, **common)
@@ -184,7 +201,7 @@ def test_defaults_suit_the_hardware(images64):
 
 
 class _Bowl(GatysStylizer):
-    """The real loop on a known problem: squared distance to a picture partly outside [0, 1]."""
+    """The real loop on a known problem: squared distance to a picture."""
 
     def __init__(self, target, stiffness=1.0):
         super().__init__("vgg16-hed")
@@ -198,97 +215,7 @@ class _Bowl(GatysStylizer):
         return losses, 2.0 * self.stiffness * diff
 
 
-def test_lbfgs_finds_the_minimum_inside_the_pixel_range(images64):
-    content = images64[0].numpy()
-    target = 2.0 * content - 0.5 + 0.1 * np.sin(np.arange(content.size)).reshape(content.shape)
-    best = np.clip(target, 0.0, 1.0)
-    lowest = float(np.sum((best - target) ** 2))
-    result = _Bowl(target).stylize(*images64, max_dim=64, steps=40, tolerance=0.0, progress=False)
-    assert result.final_losses["total"] == pytest.approx(lowest, rel=1e-3)
-    np.testing.assert_allclose(result.image.numpy(), best, atol=0.01)
-
-
 def test_lbfgs_stops_at_a_point_where_the_gradient_is_zero(images64):
     result = _Bowl(images64[0].numpy()).stylize(*images64, max_dim=64, steps=50, progress=False)
-    assert result.steps == 1 and "gradient is zero" in result.stop_reason
-
-
-def test_lbfgs_takes_each_pixels_own_curvature_into_account(images64):
-    # The top of the picture 100 times as stiff as the bottom (like flat sky against busy detail):
-    # one step scale for the whole image would have to suit the stiffest rows; each part's own
-    # scale reaches the bottom of the bowl fast.
-    content = images64[0].numpy()
-    target = np.clip(content + 0.3 * np.cos(np.arange(content.size)).reshape(content.shape), 0, 1)
-    rows = np.linspace(2.0, 0.0, content.shape[1])[None, :, None, None]
-    stiffness = np.broadcast_to(10.0**rows, content.shape)
-    bowl = _Bowl(target, stiffness)
-    result = bowl.stylize(*images64, max_dim=64, steps=30, tolerance=0.0, progress=False)
-    assert result.history["total"][0] > 1e3
-    assert result.final_losses["total"] < 1e-9 * result.history["total"][0]
-
-
-class _Sheet(GatysStylizer):
-    """A loss that, like a network's, charges fine detail more than broad change.
-
-    ``softness × Σ d²`` plus the squared differences of ``d`` between neighbouring pixels, where
-    ``d`` is the distance to a target picture: a broad change of colour costs little, a speckle a lot.
-    """
-
-    def __init__(self, target, softness):
-        super().__init__("vgg16-hed")
-        self.target = tf.constant(target, tf.float32)
-        self.softness = softness
-
-    def loss(self, image, targets, weights, mixed_precision=False):
-        image = tf.convert_to_tensor(image, tf.float32)
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            d = image - self.target
-            total = (
-                self.softness * tf.reduce_sum(tf.square(d))
-                + tf.reduce_sum(tf.square(d[:, 1:] - d[:, :-1]))
-                + tf.reduce_sum(tf.square(d[:, :, 1:] - d[:, :, :-1]))
-            )
-        grad = tape.gradient(total, image)
-        total = float(total)
-        return {"total": total, "content": total, "style": 0.0, "total_variation": 0.0}, grad
-
-
-def test_lbfgs_takes_longer_steps_for_broad_changes(images64, monkeypatch):
-    import nst_helpers.optimize as optimize
-
-    content = images64[0].numpy()
-    rows, cols = np.meshgrid(*(np.linspace(-1, 1, n) for n in content.shape[1:3]), indexing="ij")
-    broad = 0.25 * np.cos(2 * cols + rows)[None, :, :, None] * np.array([1.0, -0.5, 0.3])
-    sheet = _Sheet(np.clip(content + broad, 0, 1), softness=0.01)
-
-    def remaining() -> float:
-        result = sheet.stylize(*images64, max_dim=64, steps=30, tolerance=0.0, progress=False)
-        return result.final_losses["total"] / result.history["total"][0]
-
-    assert remaining() < 5e-3
-    monkeypatch.setattr(optimize, "LBFGS_SMOOTHING_GAIN", 0.0)  # each pixel's scale alone
-    assert remaining() > 2e-2
-
-
-def test_lbfgs_memory_shrinks_for_large_images():
-    from nst_helpers.optimize import LBFGS_MEMORY, LBFGS_MEMORY_BYTES, lbfgs_memory
-
-    assert lbfgs_memory(256 * 192 * 3) == LBFGS_MEMORY
-    large = 1024 * 768 * 3
-    assert 3 <= lbfgs_memory(large) < LBFGS_MEMORY
-    assert lbfgs_memory(large) * 2 * large * 4 <= LBFGS_MEMORY_BYTES
-
-
-@pytest.mark.parametrize("radius", [0, 1, 5, 20])
-def test_box_sums_add_up_each_pixels_square_cut_off_at_the_edges(radius):
-    from nst_helpers.optimize import _box_sums
-
-    shape = (1, 9, 13, 3)
-    values = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
-    expected = np.zeros(shape)
-    for row in range(shape[1]):
-        for col in range(shape[2]):
-            square = values[0, max(0, row - radius) : row + radius + 1]
-            expected[0, row, col] = square[:, max(0, col - radius) : col + radius + 1].sum((0, 1))
-    np.testing.assert_allclose(_box_sums(values.ravel(), shape, radius), expected, atol=1e-5)
+    assert result.steps == 1
+    assert result.stop_reason == "converged: the gradient is zero inside [0, 1] (step 0)"

