@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -82,90 +83,188 @@ def test_total_variation_rejects_typical_mistakes(fn, words, capsys):
     assert_first_failure(capsys.readouterr().out, "total_variation(", words)
 
 
-def style_right(outputs, targets):
-    errors = [tf.reduce_mean(tf.square(outputs[k] - targets[k])) for k in targets]
+def _gram(features, divide_by="hw"):
+    _, h, w, c = features.shape
+    flat = tf.reshape(features, [1, h * w, c])
+    gram = tf.matmul(flat, flat, transpose_a=True)
+    return gram / {"hw": h * w, "chw": c * h * w, "c": c, "none": 1}[divide_by]
+
+
+def _style(features, targets, divide_by="hw"):
+    return [tf.reduce_mean(tf.square(_gram(features[k], divide_by) - targets[k])) for k in targets]
+
+
+def style_right(features, targets):
+    from nst_helpers.losses import gram_matrix
+
+    errors = [tf.reduce_mean(tf.square(gram_matrix(features[k]) - targets[k])) for k in targets]
     return tf.add_n(errors) / len(errors)
 
 
-def style_no_layer_average(outputs, targets):
-    return tf.add_n([tf.reduce_mean(tf.square(outputs[k] - targets[k])) for k in targets])
+def style_numpy(features, targets):
+    errors = []
+    for name, target in targets.items():
+        f = np.asarray(features[name])
+        _, h, w, c = f.shape
+        flat = f.reshape(h * w, c)
+        errors.append(np.mean((flat.T @ flat / (h * w) - np.asarray(target)[0]) ** 2))
+    return np.mean(errors)
 
 
-def style_reduce_sum(outputs, targets):
-    errors = [tf.reduce_sum(tf.square(outputs[k] - targets[k])) for k in targets]
+def style_notebook(style_features, style_targets):  # the notebook's solution, word for word
+    errors = []
+    for name, target in style_targets.items():
+        features = style_features[name]
+        _, h, w, c = features.shape
+        flat = tf.reshape(features, [1, h * w, c])
+        gram = tf.matmul(flat, flat, transpose_a=True) / (h * w)
+        errors.append(tf.reduce_mean(tf.square(gram - target)))
     return tf.add_n(errors) / len(errors)
 
 
-def style_absolute(outputs, targets):
-    errors = [tf.reduce_mean(tf.abs(outputs[k] - targets[k])) for k in targets]
+def style_no_division(features, targets):
+    return tf.add_n(_style(features, targets, "none")) / len(targets)
+
+
+def style_pytorch_division(features, targets):
+    return tf.add_n(_style(features, targets, "chw")) / len(targets)
+
+
+def style_channel_division(features, targets):
+    return tf.add_n(_style(features, targets, "c")) / len(targets)
+
+
+def style_positions_gram(features, targets):
+    errors = []
+    for name in targets:
+        _, h, w, c = features[name].shape
+        flat = tf.reshape(features[name], [1, h * w, c])
+        gram = tf.matmul(flat, flat, transpose_b=True) / (h * w)
+        errors.append(tf.reduce_mean(tf.square(gram - targets[name])))
     return tf.add_n(errors) / len(errors)
 
 
-def style_zip_order(outputs, targets):
+def style_positions_gram_numpy(features, targets):
+    errors = []
+    for name in targets:
+        flat = np.asarray(features[name]).reshape(1, -1, features[name].shape[-1])
+        errors.append(np.mean((flat @ flat.transpose(0, 2, 1) - np.asarray(targets[name])) ** 2))
+    return np.mean(errors)
+
+
+def style_flat_no_gram(features, targets):
+    errors = []
+    for name in targets:
+        flat = tf.reshape(features[name], [1, -1, features[name].shape[-1]])
+        errors.append(tf.reduce_mean(tf.square(flat - targets[name])))
+    return tf.add_n(errors) / len(errors)
+
+
+def style_no_layer_average(features, targets):
+    return tf.add_n(_style(features, targets))
+
+
+def style_reduce_sum(features, targets):
+    errors = [tf.reduce_sum(tf.square(_gram(features[k]) - targets[k])) for k in targets]
+    return tf.add_n(errors) / len(errors)
+
+
+def style_absolute(features, targets):
+    errors = [tf.reduce_mean(tf.abs(_gram(features[k]) - targets[k])) for k in targets]
+    return tf.add_n(errors) / len(errors)
+
+
+def style_zip_order(features, targets):
     errors = [
-        tf.reduce_mean(tf.square(o - t)) if o.shape == t.shape else tf.constant(1.0)
-        for o, t in zip(outputs.values(), targets.values())
+        tf.reduce_mean(tf.square(_gram(f) - t)) for f, t in zip(features.values(), targets.values())
     ]
     return tf.add_n(errors) / len(errors)
 
 
-def style_sum_everything(outputs, targets):
-    return tf.add_n([tf.reduce_sum(tf.square(outputs[k] - targets[k])) for k in targets])
+def style_zip_order_guarded(features, targets):  # never raises: a wrong number instead
+    errors = []
+    for f, t in zip(features.values(), targets.values()):
+        gram = _gram(f)
+        same = gram.shape == t.shape
+        errors.append(tf.reduce_mean(tf.square(gram - t)) if same else tf.constant(1.0))
+    return tf.add_n(errors) / len(errors)
 
 
-def style_pooled_mean(outputs, targets):
-    flat = [tf.reshape(tf.square(outputs[k] - targets[k]), [-1]) for k in targets]
+def style_sum_everything(features, targets):
+    return tf.add_n([tf.reduce_sum(tf.square(_gram(features[k]) - targets[k])) for k in targets])
+
+
+def style_pooled_mean(features, targets):
+    flat = [tf.reshape(tf.square(_gram(features[k]) - targets[k]), [-1]) for k in targets]
     return tf.reduce_mean(tf.concat(flat, axis=0))
 
 
-def style_signed(outputs, targets):
-    return tf.add_n([tf.reduce_mean(outputs[k] - targets[k]) for k in targets]) / len(targets)
+def style_signed(features, targets):
+    errors = [tf.reduce_mean(_gram(features[k]) - targets[k]) for k in targets]
+    return tf.add_n(errors) / len(targets)
 
 
-def style_square_of_mean(outputs, targets):
-    errors = [tf.square(tf.reduce_mean(outputs[k] - targets[k])) for k in targets]
+def style_square_of_mean(features, targets):
+    errors = [tf.square(tf.reduce_mean(_gram(features[k]) - targets[k])) for k in targets]
     return tf.add_n(errors) / len(errors)
 
 
-def style_root(outputs, targets):
-    errors = [tf.sqrt(tf.reduce_mean(tf.square(outputs[k] - targets[k]))) for k in targets]
-    return tf.add_n(errors) / len(errors)
+def style_root(features, targets):
+    return tf.add_n([tf.sqrt(e) for e in _style(features, targets)]) / len(targets)
 
 
-def style_last_layer(outputs, targets):
+def style_last_layer(features, targets):
     for name in targets:
-        loss = tf.reduce_mean(tf.square(outputs[name] - targets[name]))
+        loss = tf.reduce_mean(tf.square(_gram(features[name]) - targets[name]))
     return loss
 
 
-def test_style_loss_accepts_right_answers(capsys):
-    from nst_helpers.losses import style_loss
-
-    assert gatys.check_style_loss(style_right) is True
-    assert gatys.check_style_loss(style_loss) is True
-    assert capsys.readouterr().out.splitlines() == [STYLE_SUCCESS] * 2
+@pytest.mark.parametrize("fn", [style_right, style_numpy, style_notebook])
+def test_style_loss_accepts_right_answers(fn, capsys):
+    assert gatys.check_style_loss(fn) is True
+    assert capsys.readouterr().out.strip() == STYLE_SUCCESS
 
 
 STYLE_SUCCESS = (
-    "✓ style_loss is the mean over layers of each layer's mean squared Gram error, on 3 sets of "
-    "layers with Grams of different sizes."
+    "✓ style_loss turns each layer's feature map into its Gram matrix ÷ H·W and averages the "
+    "layers' mean squared errors, on 3 sets of layers of different sizes."
 )
 
 
 def content_loss(outputs, targets):
-    """Notebook 03's content loss, word for word: the same formula as a right style loss."""
+    """Notebook 03's content loss, word for word."""
     errors = [tf.reduce_mean(tf.square(outputs[name] - targets[name])) for name in targets]
     return tf.add_n(errors) / len(errors)
 
 
-def test_the_notebooks_content_loss_is_a_right_style_loss(capsys):
-    assert gatys.check_style_loss(content_loss) is True
-    assert capsys.readouterr().out.strip() == STYLE_SUCCESS
+def content_loss_where_it_broadcasts(outputs, targets):
+    """``content_loss`` where the maps broadcast against the Grams (W = C), else right."""
+    try:
+        return content_loss(outputs, targets)
+    except tf.errors.InvalidArgumentError:
+        return style_right(outputs, targets)
+
+
+COPIED_CONTENT_LOSS = "compares the feature maps [1, H, W, C] with the Gram matrices"
+
+
+def test_the_notebooks_content_loss_is_not_a_style_loss(capsys):
+    assert gatys.check_style_loss(content_loss) is False
+    out = capsys.readouterr().out
+    assert_first_failure(out, "style_loss(", COPIED_CONTENT_LOSS)
+    assert "Incompatible shapes" in out and "{{" not in out and "[Op:" not in out
 
 
 @pytest.mark.parametrize(
     "fn, words",
     [
+        (content_loss_where_it_broadcasts, COPIED_CONTENT_LOSS),
+        (style_flat_no_gram, COPIED_CONTENT_LOSS),
+        (style_no_division, "not divided by H·W"),
+        (style_pytorch_division, "divided by C·H·W (PyTorch's convention)"),
+        (style_channel_division, "divided by the number of channels C"),
+        (style_positions_gram, "F·Fᵀ, positions × positions"),
+        (style_positions_gram_numpy, "F·Fᵀ, positions × positions"),
         (style_no_layer_average, "divide by the number of layers"),
         (style_reduce_sum, "use tf.reduce_mean in each layer"),
         (style_sum_everything, "it sums everything"),
@@ -176,6 +275,7 @@ def test_the_notebooks_content_loss_is_a_right_style_loss(capsys):
         (style_root, "square root"),
         (style_last_layer, "only the last layer"),
         (style_zip_order, "by its name"),
+        (style_zip_order_guarded, "by its name"),
     ],
 )
 def test_style_loss_rejects_typical_mistakes(fn, words, capsys):

@@ -7,12 +7,15 @@ failure explained (the input, what was expected, what came back, the likely mist
 ``True`` or ``False``.
 
 * :func:`check_total_variation` — ``total_variation(image)`` written by hand;
-* :func:`check_style_loss` — ``style_loss(style_outputs, style_targets)`` written by hand;
+* :func:`check_style_loss` — ``style_loss(style_features, style_targets)`` from feature maps:
+  each layer's Gram matrix ``FᵀF / (H·W)``, its mean squared error against the target Gram,
+  averaged over the layers;
 * :func:`check_deprocess` — ``deprocess(inputs, mean_bgr)``, the inverse of VGG preprocessing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -126,42 +129,117 @@ def check_total_variation(
     return report.run_checks(checks)
 
 
-# --- Exercise 2: the style loss ------------------------------------------------------------------
+# --- Exercise 2: the style loss from feature maps ------------------------------------------------
 
 
-def _layer_pairs(rng: np.random.Generator) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
-    """Gram matrices ``[1, C, C]`` of four layers of different sizes, and targets for them.
+def _layer_shapes(rng: np.random.Generator, broadcast: bool) -> list[tuple[int, int, int]]:
+    """``(H, W, C)`` of four layers: all ``C`` different, all ``H·W`` different and above all ``C``.
 
-    The layers differ from their targets by very different amounts, so a mean over all entries
-    of all layers together (which weighs big Grams more) differs clearly from the mean of each
-    layer's mean.
+    As every ``H·W`` is bigger than every ``C``, a shape in an error message tells a Gram
+    ``[1, C, C]`` from positions × positions ``[1, H·W, H·W]``.
+
+    With ``broadcast`` every layer has ``W == C``, so a feature map ``[1, H, W, C]`` minus a Gram
+    ``[1, C, C]`` broadcasts to ``[1, H, C, C]`` instead of raising; otherwise ``W`` is never 1 or
+    ``C`` and that subtraction raises.
     """
-    outputs, targets = {}, {}
-    sizes = rng.choice([3, 4, 6, 8, 12, 16], size=4, replace=False)
-    scales = rng.permutation([0.2, 1.0, 3.0, 8.0])
-    for index, (channels, scale) in enumerate(zip(sizes, scales, strict=True)):
-        features = np.maximum(rng.normal(0.3, 1.0, (1, 7, int(channels))), 0.0)
-        gram = np.einsum("bpc,bpd->bcd", features, features) / 7.0
-        noise = rng.normal(0.0, scale, gram.shape)
+    while True:
+        channels = [int(c) for c in rng.choice([3, 4, 5, 6, 8, 12], size=4, replace=False)]
+        shapes = []
+        for c in channels:
+            height = int(rng.integers(2, 8))
+            width = c if broadcast else int(rng.choice([w for w in range(2, 10) if w != c]))
+            shapes.append((height, width, c))
+        positions = [h * w for h, w, _ in shapes]
+        if len(set(positions)) == 4 and all(n > max(channels) for n in positions):
+            return shapes
+
+
+def _gram(features: np.ndarray) -> np.ndarray:
+    """Notebook 02's Gram matrix ``FᵀF / (H·W)`` of a map ``[1, H, W, C]``: ``[1, C, C]``."""
+    _, height, width, _ = features.shape
+    return np.einsum("bhwc,bhwd->bcd", features, features) / (height * width)
+
+
+def _layer_pairs(
+    rng: np.random.Generator, broadcast: bool = False
+) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
+    """Feature maps ``[1, H, W, C]`` of four layers of different sizes, and target Grams for them.
+
+    Each layer has its own number of channels ``C`` and of positions ``H·W`` (see
+    :func:`_layer_shapes`), so a Gram divided by ``C``, by ``C·H·W`` or not at all is off by a
+    different factor in each layer. The targets are the Gram matrices (÷ ``H·W``) of other random
+    feature maps, of other sizes (a painting of another size), scaled differently per layer: the
+    layers' errors differ a lot, so one mean over all entries of all layers together (which
+    weighs big Grams more) differs clearly from the mean of each layer's mean.
+    """
+    features, targets = {}, {}
+    scales = rng.permutation([0.5, 1.0, 2.0, 3.0])
+    for index, ((height, width, channels), scale) in enumerate(
+        zip(_layer_shapes(rng, broadcast), scales, strict=True)
+    ):
         name = f"block{index + 1}_conv1"
-        outputs[name] = tf.constant(gram, tf.float32)
-        targets[name] = tf.constant(gram + (noise + np.swapaxes(noise, 1, 2)) / 2, tf.float32)
-    return outputs, targets
+        picture = np.maximum(rng.normal(0.3, 1.0, (1, height, width, channels)), 0.0)
+        size = tuple(int(n) for n in rng.integers(3, 9, size=2))
+        painting = np.maximum(rng.normal(0.3, 1.0, (1, *size, channels)), 0.0) * scale
+        features[name] = tf.constant(picture, tf.float32)
+        targets[name] = tf.constant(_gram(painting.astype(np.float32)), tf.float32)
+    return features, targets
 
 
-def _reference_style_loss(outputs: Mapping, targets: Mapping) -> float:
-    errors = [float(tf.reduce_mean(tf.square(outputs[k] - targets[k]))) for k in targets]
-    return float(np.mean(errors))
+def _reference_style_loss(features: Mapping, targets: Mapping) -> float:
+    """The right style loss, in float64: each layer's Gram's mean squared error, averaged."""
+    grams = {k: _gram(np.asarray(features[k], np.float64)) for k in targets}
+    return float(np.mean([np.mean((grams[k] - np.asarray(targets[k])) ** 2) for k in targets]))
 
 
-def _style_mistakes(outputs: Mapping, targets: Mapping) -> list[tuple[str, float]]:
+def _style_mistakes(features: Mapping, targets: Mapping) -> list[tuple[str, float]]:
     """What typical wrong style losses give, with their explanations."""
-    diffs = [np.asarray(outputs[k] - targets[k], np.float64) for k in targets]
-    layers = len(diffs)
+    maps = [np.asarray(features[k], np.float64) for k in targets]
+    wants = [np.asarray(targets[k], np.float64) for k in targets]
+    layers = len(maps)
+    products = [np.einsum("bhwc,bhwd->bcd", f, f) for f in maps]
+    positions = [f.shape[1] * f.shape[2] for f in maps]
+    channels = [f.shape[3] for f in maps]
+
+    def mse(grams: list[np.ndarray]) -> float:
+        return float(np.mean([np.mean((g - t) ** 2) for g, t in zip(grams, wants, strict=True)]))
+
+    diffs = [_gram(f) - t for f, t in zip(maps, wants, strict=True)]
     means = [np.mean(d**2) for d in diffs]
     sums = [np.sum(d**2) for d in diffs]
     pooled = np.concatenate([d.ravel() for d in diffs])
-    return [
+    mistakes = []
+    if all(f.shape[2] in (1, f.shape[3]) for f in maps):  # the maps broadcast against the Grams
+        mistakes.append(
+            (
+                _CONTENT_LOSS_MISTAKE,
+                float(np.mean([np.mean((f - t) ** 2) for f, t in zip(maps, wants, strict=True)])),
+            )
+        )
+    return mistakes + [
+        (
+            "the Grams are not divided by H·W: divide FᵀF by the number of positions H·W of each "
+            "layer, as the targets were (notebook 02)",
+            mse(products),
+        ),
+        (
+            "the Grams are divided by C·H·W (PyTorch's convention); the targets follow notebook "
+            "02's TensorFlow convention: divide FᵀF by H·W only",
+            mse([p / (c * n) for p, c, n in zip(products, channels, positions, strict=True)]),
+        ),
+        (
+            "the Grams are divided by the number of channels C: divide FᵀF by the number of "
+            "positions H·W",
+            mse([p / c for p, c in zip(products, channels, strict=True)]),
+        ),
+        (
+            "the Grams are divided by H or W alone: divide by H·W, the number of positions",
+            mse([p / f.shape[1] for p, f in zip(products, maps, strict=True)]),
+        ),
+        (
+            "the Grams are divided by H or W alone: divide by H·W, the number of positions",
+            mse([p / f.shape[2] for p, f in zip(products, maps, strict=True)]),
+        ),
         (
             f"it is the sum over the {layers} layers: divide by the number of layers ({layers})",
             np.sum(means),
@@ -190,10 +268,7 @@ def _style_mistakes(outputs: Mapping, targets: Mapping) -> list[tuple[str, float
             np.mean([np.mean(d) ** 2 for d in diffs]),
         ),
         ("you took a square root: the loss is the squared error itself", np.mean(np.sqrt(means))),
-        (
-            "only the last layer counts: add every layer's error inside the loop",
-            means[-1],
-        ),
+        ("only the last layer counts: add every layer's error inside the loop", means[-1]),
         (
             "only the last layer counts, divided by the layers: accumulate with +=",
             means[-1] / layers,
@@ -201,73 +276,119 @@ def _style_mistakes(outputs: Mapping, targets: Mapping) -> list[tuple[str, float
     ]
 
 
+_CONTENT_LOSS_MISTAKE = (
+    "it compares the feature maps [1, H, W, C] with the Gram matrices [1, C, C] directly, as "
+    "content_loss does: first turn each feature map into its Gram matrix, FᵀF / (H·W) of the "
+    "map flattened to [1, H·W, C] (notebook 02)"
+)
+_POSITIONS_GRAM_MISTAKE = (
+    "the Gram matrix is F·Fᵀ, positions × positions [1, H·W, H·W]; the style Gram is FᵀF, "
+    "channels × channels [1, C, C]: tf.matmul(flat, flat, transpose_a=True)"
+)
+_SHAPES = re.compile(r"[\[(]\s*(\d+(?:\s*,\s*\d+)+)\s*,?\s*[\])]")
+
+
+def _shape_mistake(message: str, features: Mapping) -> str | None:
+    """Explain an error about shapes that do not match, from the shapes its message names."""
+    if not re.search(r"ncompatible shapes|broadcast|Dimensions must be equal", message):
+        return None
+    named = {tuple(int(n) for n in s.split(",")) for s in _SHAPES.findall(message)}
+    maps = [tuple(f.shape) for f in features.values()]
+    if any((h * w, h * w) in {s[-2:] for s in named} for _, h, w, _ in maps):
+        return _POSITIONS_GRAM_MISTAKE
+    raw = {s for _, h, w, c in maps for s in ((1, h, w, c), (h, w, c), (1, h * w, c), (h * w, c))}
+    return _CONTENT_LOSS_MISTAKE if named & raw else None
+
+
+def _short_error(got: str) -> str:
+    """An error as :func:`report.call` shows it, without TensorFlow's op and device decorations."""
+    return re.sub(r"\{\{[^}]*\}\}\s*|\s*\[Op:.*$", "", got).strip()
+
+
 def check_style_loss(
     style_loss: Callable[[Mapping[str, tf.Tensor], Mapping[str, tf.Tensor]], tf.Tensor],
     *,
     seed: int | None = None,
 ) -> bool:
-    """Check a hand-written style loss: the mean over layers of each layer's mean squared Gram error.
+    """Check a hand-written style loss that starts from feature maps.
 
-    What distinguishes it: the checker's layers have Gram matrices of different sizes (3×3 to
-    16×16) and differ from their targets by very different amounts, so the mean of the per-layer
-    means (right) differs from one mean over all entries of all layers (wrong: big layers would
-    count more). Rejected, each with its explanation: a sum over layers, sums instead of means in
-    a layer, sums throughout, the pooled mean, no square (absolute or signed differences), the
-    square of the mean difference, a square root, only the last layer, pairing layers by position
-    (``zip``) instead of by name. (The formula is the same as notebook 03's ``content_loss``,
-    applied to Gram matrices.)
+    ``style_loss(style_features, style_targets)`` gets each style layer's feature map
+    ``[1, H, W, C]`` and the painting's Gram matrices ``[1, C, C]`` (÷ ``H·W``, notebook 02's
+    convention), by layer name. It must turn each map into its Gram matrix ``FᵀF / (H·W)``, take
+    the mean squared error against the target and average over the layers.
+
+    What distinguishes it: each of the checker's four layers has its own number of channels
+    (3 to 12) and of positions ``H·W``, and errors of very different sizes, so every slip gives
+    a clearly different number. Rejected, each with its explanation: feature maps compared with
+    Grams directly (notebook 03's ``content_loss``, which raises a shape error or, where the
+    shapes broadcast, gives a wrong number), no division by ``H·W``, division by ``C·H·W``
+    (PyTorch's convention), by ``C``, by ``H`` or ``W`` alone, the Gram ``F·Fᵀ`` (positions ×
+    positions), a sum over layers, sums instead of means in a layer, sums throughout, the pooled
+    mean over all layers' entries, no square (absolute or signed differences), the square of the
+    mean difference, a square root, only the last layer, pairing layers by position (``zip``)
+    instead of by name.
 
     Args:
-        style_loss: The student's function, ``style_loss(style_outputs, style_targets) -> scalar``
-            where both arguments map layer names to Gram matrices ``[1, C, C]``.
+        style_loss: The student's function, ``style_loss(style_features, style_targets) ->
+            scalar`` where ``style_features`` maps layer names to feature maps ``[1, H, W, C]``
+            and ``style_targets`` maps the same names to Gram matrices ``[1, C, C]``.
         seed: Seed of the random layers (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
     generator = report.rng(seed)
-    trials = [_layer_pairs(generator) for _ in range(3)]
+    trials = [_layer_pairs(generator, broadcast=index == 2) for index in range(3)]
 
-    def loss(outputs: Mapping, targets: Mapping, given: str, expected: str) -> float:
-        got = report.call(style_loss, outputs, targets, given=given, expected=expected)
+    def loss(features: Mapping, targets: Mapping, given: str, expected: str) -> float:
+        try:
+            got = report.call(style_loss, features, targets, given=given, expected=expected)
+        except report.CheckFailed as failure:
+            mistake = _shape_mistake(failure.got, features) or failure.mistake
+            raise report.CheckFailed(given, expected, _short_error(failure.got), mistake) from None
         return report.scalar(got, given, expected)
 
     def checks() -> str:
-        for outputs, targets in trials:
-            sizes = ", ".join(f"{v.shape[-1]}×{v.shape[-1]}" for v in targets.values())
-            given = f"style_loss(outputs, targets) for {len(targets)} layers with Grams of {sizes}"
-            want = _reference_style_loss(outputs, targets)
-            expected = f"{want:.6g} (the mean over layers of each layer's mean squared error)"
-            got = loss(outputs, targets, given, expected)
+        for features, targets in trials:
+            sizes = ", ".join("×".join(str(n) for n in f.shape[1:]) for f in features.values())
+            given = f"style_loss(style_features, style_targets) for feature maps H×W×C = {sizes}"
+            want = _reference_style_loss(features, targets)
+            expected = f"{want:.6g} (each layer's Gram ÷ H·W, its mean squared error, averaged)"
+            got = loss(features, targets, given, expected)
             if not np.isclose(got, want, rtol=1e-4, atol=1e-6):
                 mistake = report.diagnose(
                     got,
-                    _style_mistakes(outputs, targets),
-                    "not one of the usual slips; for each layer take tf.reduce_mean(tf.square("
-                    "output − target)), then average those numbers over the layers",
+                    _style_mistakes(features, targets),
+                    "not one of the usual slips; for each layer flatten the map to [1, H·W, C], "
+                    "take FᵀF / (H·W), then tf.reduce_mean(tf.square(gram − target)), and "
+                    "average those numbers over the layers",
                 )
                 raise report.CheckFailed(given, expected, f"{got:.6g}", mistake)
-            _check_pairing_by_name(loss, outputs, targets, want)
+            _check_pairing_by_name(loss, features, targets, want)
         return (
-            f"style_loss is the mean over layers of each layer's mean squared Gram error, on "
-            f"{len(trials)} sets of layers with Grams of different sizes."
+            "style_loss turns each layer's feature map into its Gram matrix ÷ H·W and averages "
+            f"the layers' mean squared errors, on {len(trials)} sets of layers of different sizes."
         )
 
     return report.run_checks(checks)
 
 
-def _check_pairing_by_name(loss: Callable, outputs: Mapping, targets: Mapping, want: float) -> None:
+def _check_pairing_by_name(
+    loss: Callable, features: Mapping, targets: Mapping, want: float
+) -> None:
     """The loss must not change when the targets come in another order (pairs by layer name)."""
     reordered = {k: targets[k] for k in reversed(list(targets))}
-    given = "style_loss(outputs, the same targets listed in reverse order)"
+    given = "style_loss(style_features, the same style_targets listed in reverse order)"
     mistake = (
-        "pair each layer's output and target by its name (for name in style_targets: "
-        "outputs[name] − targets[name]), not by position with zip"
+        "pair each layer's feature map and target by its name (for name in style_targets: "
+        "style_features[name] with style_targets[name]), not by position with zip"
     )
     try:
-        again = loss(outputs, reordered, given, f"{want:.6g}, as before")
+        again = loss(features, reordered, given, f"{want:.6g}, as before")
     except report.CheckFailed as failure:
-        raise report.CheckFailed(given, failure.expected, failure.got, mistake) from None
+        raise report.CheckFailed(
+            given, failure.expected, _short_error(failure.got), mistake
+        ) from None
     if not np.isclose(again, want, rtol=1e-4, atol=1e-6):
         raise report.CheckFailed(given, f"{want:.6g}, as before", f"{again:.6g}", mistake)
 
