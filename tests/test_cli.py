@@ -175,10 +175,10 @@ class FakeStylizer:
 @pytest.fixture
 def fake_fast(monkeypatch):
     """Replace the fast stylizer; returns a setter for the error it raises."""
-    from nst_helpers import fast
+    from nst_helpers import magenta
 
     stylizer = FakeStylizer()
-    monkeypatch.setattr(fast, "load_stylizer", lambda *a, **k: stylizer)
+    monkeypatch.setattr(magenta, "load_stylizer", lambda *a, **k: stylizer)
     return stylizer
 
 
@@ -275,12 +275,12 @@ def test_ctrl_c_is_status_130_in_one_line(tmp_path, capsys, fake_fast):
 def test_a_failure_after_a_save_names_the_saved_file(
     tmp_path, capsys, monkeypatch, fake_fast, error
 ):
-    from nst_helpers import cli, optimize
+    from nst_helpers import cli, gatys
 
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(optimize, "stylize", fail)
+    monkeypatch.setattr(gatys, "stylize", fail)
     monkeypatch.chdir(tmp_path)
     status = cli.main(["--max-dim", "64"])  # the default run: fast, then gatys
     err = capsys.readouterr().err.strip().splitlines()

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import encode, gradient_rgb
 from PIL import Image
+from sample_images import encode, gradient_rgb
 
 from nst_helpers import images
 from nst_helpers.errors import NSTError
