@@ -65,23 +65,6 @@ def test_total_variation_accepts_right_answers(fn, capsys):
     )
 
 
-@pytest.mark.parametrize(
-    "fn, words",
-    [
-        (tv_squared, "squared differences"),
-        (tv_one_direction, "one direction"),
-        (tv_mean, "do not average"),
-        (tv_brightness, "brightness"),
-        (tv_no_abs, "without abs"),
-        (tv_per_pixel, "single number"),
-        (tv_raises, "RuntimeError"),
-    ],
-)
-def test_total_variation_rejects_typical_mistakes(fn, words, capsys):
-    assert gatys.check_total_variation(fn) is False
-    assert_first_failure(capsys.readouterr().out, "total_variation(", words)
-
-
 def style_right(outputs, targets):
     errors = [tf.reduce_mean(tf.square(outputs[k] - targets[k])) for k in targets]
     return tf.add_n(errors) / len(errors)
@@ -163,26 +146,6 @@ def test_the_notebooks_content_loss_is_a_right_style_loss(capsys):
     assert capsys.readouterr().out.strip() == STYLE_SUCCESS
 
 
-@pytest.mark.parametrize(
-    "fn, words",
-    [
-        (style_no_layer_average, "divide by the number of layers"),
-        (style_reduce_sum, "use tf.reduce_mean in each layer"),
-        (style_sum_everything, "it sums everything"),
-        (style_pooled_mean, "averaged all entries of all layers together"),
-        (style_absolute, "forgot the square: it matches the mean absolute"),
-        (style_signed, "forgot the square: differences of opposite signs"),
-        (style_square_of_mean, "square each difference before averaging"),
-        (style_root, "square root"),
-        (style_last_layer, "only the last layer"),
-        (style_zip_order, "by its name"),
-    ],
-)
-def test_style_loss_rejects_typical_mistakes(fn, words, capsys):
-    assert gatys.check_style_loss(fn) is False
-    assert_first_failure(capsys.readouterr().out, "style_loss(", words)
-
-
 def deprocess_right(inputs, mean_bgr):
     bgr = inputs + tf.constant(mean_bgr, tf.float32)
     return tf.clip_by_value(tf.reverse(bgr, axis=[-1]) / 255.0, 0.0, 1.0)
@@ -220,22 +183,6 @@ def test_deprocess_accepts_right_answer(capsys):
     assert capsys.readouterr().out.strip() == (
         "✓ deprocess undoes preprocess for two sets of means and clips to [0, 1]."
     )
-
-
-@pytest.mark.parametrize(
-    "fn, words",
-    [
-        (deprocess_bgr, "BGR"),
-        (deprocess_no_clip, "clip to [0, 1]"),
-        (deprocess_fixed_mean, "mean_bgr argument"),
-        (deprocess_mean_after_flip, "add it before turning BGR into RGB"),
-        (deprocess_subtracts, "add the means back"),
-        (deprocess_no_255, "divide by 255"),
-    ],
-)
-def test_deprocess_rejects_typical_mistakes(fn, words, capsys):
-    assert gatys.check_deprocess(fn) is False
-    assert_first_failure(capsys.readouterr().out, "deprocess(", words)
 
 
 # --- notebook 04 ---------------------------------------------------------------------------------
@@ -279,20 +226,6 @@ def test_center_crop_accepts_right_answers(capsys):
     assert capsys.readouterr().out.splitlines() == [success] * 2
 
 
-@pytest.mark.parametrize(
-    "fn, words",
-    [
-        (crop_corner, "start at (H - S) // 2"),
-        (crop_squash, "instead of resizing"),
-        (crop_longer_side, "shorter side"),
-        (crop_no_batch, "batch axis"),
-    ],
-)
-def test_center_crop_rejects_typical_mistakes(fn, words, capsys):
-    assert magenta.check_center_crop_square(fn) is False
-    assert_first_failure(capsys.readouterr().out, "center_crop_square(", words)
-
-
 def blend_right(own, style, strength):
     return (1.0 - strength) * own + strength * style
 
@@ -316,35 +249,24 @@ def test_blend_accepts_right_answer(capsys):
     )
 
 
-@pytest.mark.parametrize(
-    "fn, words",
-    [
-        (blend_swapped, "weights are swapped"),
-        (blend_additive, "without taking away"),
-        (blend_squared, "straight line"),
-    ],
-)
-def test_blend_rejects_typical_mistakes(fn, words, capsys):
-    assert magenta.check_blend_style_vectors(fn) is False
-    assert_first_failure(capsys.readouterr().out, "blend_style_vectors(", words)
+def scaled_size(image, max_dim, side=max, to_int=round):
+    """(height, width) scaled by max_dim / side(height, width), each made an int by to_int."""
+    height, width = image.shape[1], image.shape[2]
+    scale = max_dim / side(height, width)
+    return to_int(height * scale), to_int(width * scale)
 
 
 def resize_right(image, max_dim):
-    height, width = image.shape[1], image.shape[2]
-    scale = max_dim / max(height, width)
-    return tf.image.resize(image, (round(height * scale), round(width * scale)))
+    return tf.image.resize(image, scaled_size(image, max_dim))
 
 
 def resize_shorter_side(image, max_dim):
-    height, width = image.shape[1], image.shape[2]
-    scale = max_dim / min(height, width)
-    return tf.image.resize(image, (round(height * scale), round(width * scale)))
+    return tf.image.resize(image, scaled_size(image, max_dim, side=min))
 
 
 def resize_swapped(image, max_dim):
-    height, width = image.shape[1], image.shape[2]
-    scale = max_dim / max(height, width)
-    return tf.image.resize(image, (round(width * scale), round(height * scale)))
+    height, width = scaled_size(image, max_dim)
+    return tf.image.resize(image, (width, height))
 
 
 def resize_square(image, max_dim):
@@ -356,9 +278,7 @@ def resize_uint8(image, max_dim):
 
 
 def resize_notebook(image, max_dim):  # the notebook's answer: bilinear, antialiased
-    height, width = image.shape[1], image.shape[2]
-    scale = max_dim / max(height, width)
-    return tf.image.resize(image, (round(height * scale), round(width * scale)), antialias=True)
+    return tf.image.resize(image, scaled_size(image, max_dim), antialias=True)
 
 
 def resize_preserve_aspect(image, max_dim):
@@ -366,15 +286,11 @@ def resize_preserve_aspect(image, max_dim):
 
 
 def resize_truncates(image, max_dim):
-    height, width = image.shape[1], image.shape[2]
-    scale = max_dim / max(height, width)
-    return tf.image.resize(image, (int(height * scale), int(width * scale)))
+    return tf.image.resize(image, scaled_size(image, max_dim, to_int=int))
 
 
 def resize_rounds_up(image, max_dim):
-    height, width = image.shape[1], image.shape[2]
-    scale = max_dim / max(height, width)
-    return tf.image.resize(image, (math.ceil(height * scale), math.ceil(width * scale)))
+    return tf.image.resize(image, scaled_size(image, max_dim, to_int=math.ceil))
 
 
 def resize_flipped(image, max_dim):
@@ -412,25 +328,60 @@ def test_resize_accepts_right_answers(capsys):
     assert capsys.readouterr().out.splitlines() == [success] * 4
 
 
+# --- every checker: each typical mistake gets its hint ------------------------------------------
+
+MISTAKES = [
+    (gatys.check_total_variation, tv_squared, "squared differences"),
+    (gatys.check_total_variation, tv_one_direction, "one direction"),
+    (gatys.check_total_variation, tv_mean, "do not average"),
+    (gatys.check_total_variation, tv_brightness, "brightness"),
+    (gatys.check_total_variation, tv_no_abs, "without abs"),
+    (gatys.check_total_variation, tv_per_pixel, "single number"),
+    (gatys.check_total_variation, tv_raises, "RuntimeError"),
+    (gatys.check_style_loss, style_no_layer_average, "divide by the number of layers"),
+    (gatys.check_style_loss, style_reduce_sum, "use tf.reduce_mean in each layer"),
+    (gatys.check_style_loss, style_sum_everything, "it sums everything"),
+    (gatys.check_style_loss, style_pooled_mean, "averaged all entries of all layers together"),
+    (gatys.check_style_loss, style_absolute, "forgot the square: it matches the mean absolute"),
+    (gatys.check_style_loss, style_signed, "forgot the square: differences of opposite signs"),
+    (gatys.check_style_loss, style_square_of_mean, "square each difference before averaging"),
+    (gatys.check_style_loss, style_root, "square root"),
+    (gatys.check_style_loss, style_last_layer, "only the last layer"),
+    (gatys.check_style_loss, style_zip_order, "by its name"),
+    (gatys.check_deprocess, deprocess_bgr, "BGR"),
+    (gatys.check_deprocess, deprocess_no_clip, "clip to [0, 1]"),
+    (gatys.check_deprocess, deprocess_fixed_mean, "mean_bgr argument"),
+    (gatys.check_deprocess, deprocess_mean_after_flip, "add it before turning BGR into RGB"),
+    (gatys.check_deprocess, deprocess_subtracts, "add the means back"),
+    (gatys.check_deprocess, deprocess_no_255, "divide by 255"),
+    (magenta.check_center_crop_square, crop_corner, "start at (H - S) // 2"),
+    (magenta.check_center_crop_square, crop_squash, "instead of resizing"),
+    (magenta.check_center_crop_square, crop_longer_side, "shorter side"),
+    (magenta.check_center_crop_square, crop_no_batch, "batch axis"),
+    (magenta.check_blend_style_vectors, blend_swapped, "weights are swapped"),
+    (magenta.check_blend_style_vectors, blend_additive, "without taking away"),
+    (magenta.check_blend_style_vectors, blend_squared, "straight line"),
+    (magenta.check_resize_to_max_dim, resize_shorter_side, "longer side"),
+    (magenta.check_resize_to_max_dim, resize_swapped, "height and width are swapped"),
+    (magenta.check_resize_to_max_dim, resize_square, "squashed"),
+    (magenta.check_resize_to_max_dim, resize_uint8, "do not multiply by 255"),
+    (magenta.check_resize_to_max_dim, resize_truncates, "int() cuts"),
+    (magenta.check_resize_to_max_dim, resize_rounds_up, "not up"),
+    (magenta.check_resize_to_max_dim, resize_flipped, "flipped upside down"),
+    (magenta.check_resize_to_max_dim, resize_mirrored, "flipped left to right"),
+    (magenta.check_resize_to_max_dim, resize_rotated, "flipped by 180°"),
+    (magenta.check_resize_to_max_dim, resize_transposed, "transposed"),
+    (magenta.check_resize_to_max_dim, resize_flat, "one flat colour"),
+]
+
+
 @pytest.mark.parametrize(
-    "fn, words",
-    [
-        (resize_shorter_side, "longer side"),
-        (resize_swapped, "height and width are swapped"),
-        (resize_square, "squashed"),
-        (resize_uint8, "do not multiply by 255"),
-        (resize_truncates, "int() cuts"),
-        (resize_rounds_up, "not up"),
-        (resize_flipped, "flipped upside down"),
-        (resize_mirrored, "flipped left to right"),
-        (resize_rotated, "flipped by 180°"),
-        (resize_transposed, "transposed"),
-        (resize_flat, "one flat colour"),
-    ],
+    ("check", "fn", "words"), MISTAKES, ids=lambda value: getattr(value, "__name__", None)
 )
-def test_resize_rejects_typical_mistakes(fn, words, capsys):
-    assert magenta.check_resize_to_max_dim(fn) is False
-    assert_first_failure(capsys.readouterr().out, "resize_to_max_dim(", words)
+def test_checkers_reject_typical_mistakes(check, fn, words, capsys):
+    assert check(fn) is False
+    exercise = check.__name__.removeprefix("check_")
+    assert_first_failure(capsys.readouterr().out, f"{exercise}(", words)
 
 
 @pytest.mark.parametrize("seed", range(1, 6))
