@@ -76,7 +76,12 @@ def latest_upload(value: tuple | dict) -> tuple[str, bytes] | None:
 
 
 class ImagePicker(widgets.HBox):
-    """A dropdown of bundled images plus an upload button."""
+    """A dropdown of bundled images plus an upload button.
+
+    Args:
+        kind: ``"content"`` or ``"style"``: which bundled images the dropdown offers.
+        value: The bundled image chosen at the start.
+    """
 
     def __init__(self, kind: str, value: str) -> None:
         names = list(list_images(kind))
