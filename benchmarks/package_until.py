@@ -17,8 +17,9 @@ import json
 from reference_tutorial import objective_parser
 
 from nst_helpers.config import gatys_defaults, mixed_precision_default
+from nst_helpers.gatys import stylize
 from nst_helpers.images import save_image
-from nst_helpers.optimize import MIXED_FRACTION, stylize
+from nst_helpers.lbfgs import MIXED_FRACTION
 
 
 def main() -> None:

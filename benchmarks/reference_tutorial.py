@@ -20,8 +20,9 @@ import time
 import tensorflow as tf
 
 from nst_helpers.images import load_image, save_image
+from nst_helpers.layerwise import LayerwiseExtractor
 from nst_helpers.losses import style_content_loss
-from nst_helpers.models import StyleContentExtractor, load_backbone
+from nst_helpers.models import load_backbone
 
 
 def objective_parser() -> argparse.ArgumentParser:
@@ -44,7 +45,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000)
     args = parser.parse_args()
 
-    extractor = StyleContentExtractor(load_backbone(args.backbone, verbose=False))
+    extractor = LayerwiseExtractor(load_backbone(args.backbone, verbose=False))
     content = load_image(args.content, max_dim=args.max_dim)
     style = load_image(args.style, max_dim=args.max_dim)
     targets = {"content": extractor(content)["content"], "style": extractor(style)["style"]}

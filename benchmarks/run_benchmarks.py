@@ -105,8 +105,8 @@ def fast_path_latency(repeats: int = 20) -> dict:
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers.fast import ONNX_CANVAS, OnnxStylizer, prepare_style
     from nst_helpers.images import load_image
+    from nst_helpers.magenta import ONNX_CANVAS, OnnxStylizer, prepare_style
 
     stylizer = OnnxStylizer()
     content = load_image("tuebingen", max_dim=ONNX_CANVAS)
@@ -229,6 +229,11 @@ def main() -> None:
     results["gatys"] = dict(sorted(results["gatys"].items(), key=lambda item: int(item[0])))
     saved.write_text(json.dumps(results, indent=2))
 
+    print_summary(results, rows)
+
+
+def print_summary(results: dict, rows: list) -> None:
+    """Print the table of runs, the memory peaks and the fast path's latency."""
     print(f"Machine: {results['machine']}")
     print(f"{'run':40} {'wall s':>7} {'ratio':>6} {'steps':>6} {'total':>9} {'content':>9} "
           f"{'style':>9} {'tv':>9} {'peak MB':>8}")  # fmt: skip
@@ -237,7 +242,10 @@ def main() -> None:
         print(f"{name:40} {run['seconds']:7.1f} {ratio:6.2f} {run['steps']:6d} {loss['total']:9.0f} "
               f"{loss['content']:9.0f} {loss['style']:9.0f} {loss['total_variation']:9.0f} "
               f"{run['peak_rss_mb']:8.0f}")  # fmt: skip
-    print("Peak RSS at max_dim 1024 (MB):", {k: round(v) for k, v in memory.items()})
+    print(
+        "Peak RSS at max_dim 1024 (MB):",
+        {k: round(v) for k, v in results["memory_1024_peak_rss_mb"].items()},
+    )
     fast = results["fast_path_seconds"]
     print(f"Fast path: package {fast['package'] * 1000:.0f} ms, bare onnxruntime "
           f"{fast['bare_onnxruntime'] * 1000:.0f} ms, ratio {fast['ratio']:.2f}")  # fmt: skip

@@ -3,19 +3,23 @@
 Modules, one per topic:
 
 * :mod:`nst_helpers.images` — load, scale, save and list the bundled images;
-* :mod:`nst_helpers.models` — the VGG backbones (online VGG19, offline ``vgg16-hed``) and the
-  style and content extractor;
+* :mod:`nst_helpers.downloads` — images from http(s) URLs: size cap, timeout, cache;
+* :mod:`nst_helpers.models` — the VGG backbones (online VGG19, offline ``vgg16-hed``) and
+  ``StyleContentModel``, the plain style and content extractor;
 * :mod:`nst_helpers.layerwise` — the same extractor run layer by layer: bfloat16, blocks, strips;
 * :mod:`nst_helpers.losses` — ``gram_matrix`` and the content, style and total-variation losses;
 * :mod:`nst_helpers.gatys` — the Gatys et al. loop with Adam or L-BFGS (its old name,
   ``nst_helpers.optimize``, still imports);
+* :mod:`nst_helpers.adam` — the Adam update with the TF tutorial's settings;
 * :mod:`nst_helpers.lbfgs` — the projected L-BFGS solver the loop uses;
 * :mod:`nst_helpers.runlog` — a run's history, best image and stopping rules;
 * :mod:`nst_helpers.magenta` — the Magenta arbitrary-image-stylization fast path (its old name,
   ``nst_helpers.fast``, still imports);
 * :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
 * :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
+* :mod:`nst_helpers.pickers` — the panels' image pickers and uploads;
 * :mod:`nst_helpers.exercises` — checkers for the notebooks' exercises;
+* :mod:`nst_helpers.config` — settings from environment variables, and the hardware;
 * :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers``.
 
 Every bad input raises :class:`NSTError`. Importing the package does not import TensorFlow; the

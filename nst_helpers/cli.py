@@ -313,8 +313,8 @@ def _run(args: argparse.Namespace, job: Job) -> None:
 
 
 def _run_fast(args: argparse.Namespace, job: Job) -> tuple[object, str]:
-    from .fast import load_stylizer
     from .images import load_image
+    from .magenta import load_stylizer
 
     content_image = load_image(job.content, max_dim=args.max_dim or FAST_MAX_DIM)
     style_image = load_image(job.style)
@@ -324,8 +324,8 @@ def _run_fast(args: argparse.Namespace, job: Job) -> tuple[object, str]:
 
 
 def _run_gatys(args: argparse.Namespace, job: Job) -> tuple[object, str]:
+    from .gatys import stylize
     from .images import load_image
-    from .optimize import stylize
 
     show_progress = sys.stderr.isatty()
     result = stylize(
@@ -342,8 +342,10 @@ def _run_gatys(args: argparse.Namespace, job: Job) -> tuple[object, str]:
         mixed_precision=False if args.float32 else None,
     )
     losses = ", ".join(f"{k} {v:.6g}" for k, v in result.final_losses.items())
-    mixed = f" (the first {result.bfloat16_steps} in bfloat16)" if result.bfloat16_steps else ""
-    print(f"Final loss after {result.steps} {result.optimizer} steps{mixed}: {losses}")
+    in_bfloat16 = (
+        f" (the first {result.bfloat16_steps} in bfloat16)" if result.bfloat16_steps else ""
+    )
+    print(f"Final loss after {result.steps} {result.optimizer} steps{in_bfloat16}: {losses}")
     if result.stop_reason and not show_progress:  # with a progress bar the loop says it
         print(f"Stopped early: {result.stop_reason}")
     return result.image, result.backbone

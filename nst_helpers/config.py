@@ -9,7 +9,11 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from .errors import NSTError
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -25,7 +29,7 @@ MAX_STEPS = 100_000
 MAX_WEIGHT = 1e12
 #: Backbones of the Gatys loop (see :mod:`nst_helpers.models`).
 BACKBONES = ("auto", "vgg19", "vgg16-hed")
-#: Optimizers of the Gatys loop (see :mod:`nst_helpers.optimize`).
+#: Optimizers of the Gatys loop (see :mod:`nst_helpers.gatys`).
 OPTIMIZERS = ("adam", "lbfgs")
 
 #: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
@@ -43,6 +47,19 @@ def env_flag(name: str) -> bool:
         True if it is set to a true value.
     """
     return os.environ.get(name, "").strip().lower() in _TRUE
+
+
+def env_path(name: str) -> Path | None:
+    """The path in the environment variable ``name`` (``~`` expanded), if it is set.
+
+    Args:
+        name: The variable's name, e.g. ``"NST_OUTPUT_DIR"``.
+
+    Returns:
+        The path, which may not exist, or None when the variable is unset or blank.
+    """
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def offline_requested() -> bool:
@@ -92,6 +109,33 @@ def mixed_precision_default() -> bool:
     return not has_gpu() and cpu_has_bfloat16()
 
 
+def resolve_mixed_precision(mixed_precision: bool | None, optimizer: str) -> bool:
+    """Check the Gatys loop's ``mixed_precision`` and decide ``None`` (automatic) for this machine.
+
+    Args:
+        mixed_precision: True, False, or None for :func:`mixed_precision_default`.
+        optimizer: ``"adam"`` or ``"lbfgs"``; only L-BFGS has a bfloat16 phase.
+
+    Returns:
+        Whether the run starts in bfloat16.
+
+    Raises:
+        NSTError: If ``mixed_precision`` is not a bool or None, or is True with Adam.
+    """
+    if mixed_precision not in (None, True, False):
+        raise NSTError(
+            f"mixed_precision must be True, False or None (automatic), not {mixed_precision!r}"
+        )
+    if mixed_precision and optimizer == "adam":
+        raise NSTError(
+            "mixed_precision works with optimizer='lbfgs' only; Adam runs the tutorial's "
+            "float32 loop (leave mixed_precision out)"
+        )
+    if mixed_precision is None:
+        return optimizer == "lbfgs" and mixed_precision_default()
+    return mixed_precision
+
+
 def output_dir() -> Path:
     """The folder the notebooks save pictures in (made if missing).
 
@@ -102,16 +146,17 @@ def output_dir() -> Path:
     Returns:
         The folder.
     """
-    if os.environ.get("NST_OUTPUT_DIR"):
-        folder = Path(os.environ["NST_OUTPUT_DIR"]).expanduser()
-    elif "google.colab" in sys.modules:
-        folder = Path("/content/outputs")
-    elif Path.cwd().name == "notebooks":
-        folder = Path.cwd().parent / "outputs"
-    else:
-        folder = Path.cwd() / "outputs"
+    folder = env_path("NST_OUTPUT_DIR") or _default_output_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _default_output_dir() -> Path:
+    if "google.colab" in sys.modules:
+        return Path("/content/outputs")
+    if Path.cwd().name == "notebooks":
+        return Path.cwd().parent / "outputs"
+    return Path.cwd() / "outputs"
 
 
 def device_summary() -> str:
@@ -161,7 +206,7 @@ def estimate_seconds(height: int, width: int, steps: int, bfloat16_steps: int = 
     return step_seconds * height * width
 
 
-def announce(notice: str, online: str, reason: str) -> None:
+def announce_backend(notice: str, online: str, reason: str) -> None:
     """Print which backend runs, once, and why the online one was not used.
 
     Args:
@@ -172,3 +217,55 @@ def announce(notice: str, online: str, reason: str) -> None:
     print(notice)
     if reason:
         print(f"  ({online} was not loaded: {reason})")
+
+
+Backend = TypeVar("Backend")
+
+
+def online_or_offline(
+    load_online: Callable[[], Backend], load_offline: Callable[[str], Backend]
+) -> tuple[Backend, str]:
+    """Load the online backend unless ``NST_OFFLINE`` is set; if it fails, the offline one.
+
+    Args:
+        load_online: Loads the online backend (VGG19, TF Hub), raising :class:`NSTError` if it
+            cannot be had.
+        load_offline: Loads the offline backend, given why the online one was not used.
+
+    Returns:
+        The backend, and why the online one was not used (empty if it was).
+    """
+    if offline_requested():
+        reason = "NST_OFFLINE is set"
+        return load_offline(reason), reason
+    try:
+        return load_online(), ""
+    except NSTError as exc:
+        return load_offline(str(exc)), str(exc)
+
+
+def load_once(
+    loaded: dict[str, Backend],
+    name: str,
+    choose: Callable[[], tuple[Backend, str]],
+    online: str,
+    verbose: bool,
+) -> Backend:
+    """Load a backend the first time ``name`` is asked for, and say which one runs.
+
+    Args:
+        loaded: The backends loaded so far, by name; later calls for ``name`` reuse its entry.
+        name: What was asked for (``"auto"``, ``"vgg19"``, ``"onnx"`` …).
+        choose: Loads the backend; returns it and why the online one was not used (or ``""``).
+        online: The online source's name, for the notice (e.g. ``"VGG19"``).
+        verbose: Print the backend's notice (on the first load only).
+
+    Returns:
+        The backend.
+    """
+    if name not in loaded:
+        backend, reason = choose()
+        loaded[name] = backend
+        if verbose:
+            announce_backend(backend.notice, online, reason)
+    return loaded[name]

@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import lbfgs
+from .adam import ADAM_SETTINGS, adam_step
 from .config import (
     MAX_DIM_LIMIT,
     MAX_STEPS,
@@ -33,10 +34,11 @@ from .config import (
     MIN_SIDE,
     OPTIMIZERS,
     gatys_defaults,
-    mixed_precision_default,
+    resolve_mixed_precision,
 )
-from .errors import NSTError, check_choice, check_float, check_int
+from .errors import check_choice, check_float, check_int
 from .images import ImageSource, load_image, scale_to_max_dim
+from .layerwise import LayerwiseExtractor
 from .lbfgs import MIXED_FRACTION, PrecisionSchedule
 from .losses import NORMALIZATIONS, style_content_loss
 from .models import (
@@ -44,7 +46,6 @@ from .models import (
     CONTENT_LAYERS,
     STYLE_LAYERS,
     Backbone,
-    StyleContentExtractor,
     load_backbone,
 )
 from .runlog import (
@@ -54,13 +55,11 @@ from .runlog import (
     STOP_WINDOW,
     RunLog,
     StyleTransferResult,
-    announce,
+    announce_duration,
 )
 
 INITS = ("content", "noise")
-
-#: The TF tutorial's Adam settings.
-ADAM_SETTINGS = {"learning_rate": 0.02, "beta_1": 0.99, "beta_2": 0.999, "epsilon": 0.1}
+_WEIGHT_NAMES = ("content_weight", "style_weight", "total_variation_weight")
 
 Callback = Callable[[int, dict[str, float], tf.Tensor], "bool | None"]
 
@@ -94,9 +93,7 @@ class GatysStylizer:
             backbone = load_backbone(check_choice("backbone", backbone, BACKBONES))
         self.backbone = backbone
         self.normalization = normalization
-        self.extractor = StyleContentExtractor(
-            backbone, style_layers, content_layers, normalization
-        )
+        self.extractor = LayerwiseExtractor(backbone, style_layers, content_layers, normalization)
         #: How many times the loss function was traced (once per image size).
         self.trace_count = 0
         self._targets: dict[tuple, dict] = {}
@@ -156,7 +153,7 @@ class GatysStylizer:
             targets: From :meth:`targets`.
             weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
             mixed_precision: Run the network in bfloat16 (see
-                :class:`~nst_helpers.models.StyleContentExtractor`).
+                :class:`~nst_helpers.layerwise.LayerwiseExtractor`).
 
         Returns:
             The loss components as floats, and the gradient tensor.
@@ -213,7 +210,7 @@ class GatysStylizer:
         learning_rate = check_float("learning_rate", learning_rate, 0.0, 10.0, low_open=True)
         num_snapshots = check_int("num_snapshots", num_snapshots, 0, 1000)
         weights = self._resolve_weights(content_weight, style_weight, total_variation_weight)
-        mixed_precision = _resolve_mixed_precision(mixed_precision, optimizer)
+        mixed_precision = resolve_mixed_precision(mixed_precision, optimizer)
         schedule = PrecisionSchedule.for_run(steps, mixed_precision, tolerance, STOP_WINDOW)
 
         content_image = load_image(content, max_dim=max_dim)
@@ -221,20 +218,29 @@ class GatysStylizer:
         targets = self.targets(content_image, style_image)
         image = _initial_image(content_image, init, seed)
         if progress:
-            announce(content_image.shape, steps, optimizer, schedule.bfloat16_steps)
+            announce_duration(content_image.shape, steps, optimizer, schedule.bfloat16_steps)
 
         run = RunLog.start(steps, tolerance, num_snapshots, callback, progress)
         try:
             if optimizer == "adam":
-                self._adam(run, image, targets, weights, learning_rate)
+                self.adam_loop(run, image, targets, weights, learning_rate)
             else:
-                self._lbfgs(run, image, targets, weights, schedule)
+                self.lbfgs_loop(run, image, targets, weights, schedule)
         finally:
             run.close_progress_bar()
         return run.result(self.backbone.name, optimizer, weights)
 
-    def _step(self, run: RunLog, image, targets, weights, precision: str):
-        """One forward and backward pass on ``image``, logged.
+    def measure_step(
+        self, run: RunLog, image: tf.Tensor, targets: dict, weights: dict, precision: str
+    ) -> tuple[float, tf.Tensor] | None:
+        """One step of the loop: measure ``image`` (forward and backward pass), log it, stop?
+
+        Args:
+            run: The run's books (:class:`~nst_helpers.runlog.RunLog`).
+            image: The picture to measure, ``[1, H, W, 3]``.
+            targets: From :meth:`targets`.
+            weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
+            precision: ``"float32"``, or ``"bfloat16"`` to run the network in bfloat16.
 
         Returns:
             The total loss and its gradient, or ``None`` once the run is over (its steps are
@@ -248,26 +254,56 @@ class GatysStylizer:
         run.stop_if_callback_says_so(losses, image)
         return None if run.finished else (losses["total"], grad)
 
-    def _adam(self, run: RunLog, image, targets, weights, learning_rate: float) -> None:
-        """Notebook 03's loop: measure, take an Adam step with the tutorial's settings, clip."""
+    def adam_loop(
+        self, run: RunLog, image: tf.Tensor, targets: dict, weights: dict, learning_rate: float
+    ) -> None:
+        """Notebook 03's ``train_step`` loop: measure the picture, take an Adam step, clip.
+
+        Adam uses the tutorial's settings (:data:`ADAM_SETTINGS`) with ``learning_rate``.
+
+        Args:
+            run: The run's books; the loop ends when :meth:`measure_step` says the run is over.
+            image: The starting picture, ``[1, H, W, 3]`` in ``[0, 1]``.
+            targets: From :meth:`targets`.
+            weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
+            learning_rate: Adam's learning rate.
+        """
         settings = {**ADAM_SETTINGS, "learning_rate": learning_rate}
         # as tensors, so that the update is traced once, not once per value
         hyper = {name: tf.constant(value, tf.float32) for name, value in settings.items()}
-        m, v = tf.zeros_like(image), tf.zeros_like(image)
-        t = 0
+        m, v = tf.zeros_like(image), tf.zeros_like(image)  # Adam's two moments
         run.guard_explosion = True  # every Adam step is taken, so a blow-up sticks
-        while (measured := self._step(run, image, targets, weights, "float32")) is not None:
+        for t in range(1, run.steps + 1):
+            measured = self.measure_step(run, image, targets, weights, "float32")
+            if measured is None:  # the run is over
+                break
             _, grad = measured
-            t += 1
             image, m, v = adam_step(image, grad, m, v, tf.constant(float(t)), **hyper)
 
-    def _lbfgs(self, run: RunLog, image, targets, weights, schedule: PrecisionSchedule) -> None:
-        """Hand the picture to :func:`nst_helpers.lbfgs.minimize`, measuring where it asks."""
+    def lbfgs_loop(
+        self,
+        run: RunLog,
+        image: tf.Tensor,
+        targets: dict,
+        weights: dict,
+        schedule: PrecisionSchedule,
+    ) -> None:
+        """Hand the picture to :func:`nst_helpers.lbfgs.minimize`, measuring where it asks.
+
+        Args:
+            run: The run's books; the solver stops when :meth:`measure_step` says the run is over.
+            image: The starting picture, ``[1, H, W, 3]`` in ``[0, 1]``.
+            targets: From :meth:`targets`.
+            weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
+            schedule: Which steps run in bfloat16 (mixed precision) and which in float32.
+        """
         shape = image.shape
         run.guard_explosion = False  # the line search may try a far-off point and back off
 
         def loss_and_gradient(x: np.ndarray, precision: str):
-            measured = self._step(run, tf.constant(x.reshape(shape)), targets, weights, precision)
+            measured = self.measure_step(
+                run, tf.constant(x.reshape(shape)), targets, weights, precision
+            )
             if measured is None:
                 return None
             loss, grad = measured
@@ -278,46 +314,12 @@ class GatysStylizer:
             run.stop_reason = f"converged: {why} (step {run.last_step})"
 
     def _resolve_weights(self, content_weight, style_weight, total_variation_weight):
-        given = {
-            "content_weight": content_weight,
-            "style_weight": style_weight,
-            "total_variation_weight": total_variation_weight,
-        }
+        given = dict(zip(_WEIGHT_NAMES, (content_weight, style_weight, total_variation_weight)))
         defaults = self.backbone.default_weights
         return {
             name: check_float(name, defaults[name] if value is None else value, 0.0, MAX_WEIGHT)
             for name, value in given.items()
         }
-
-
-@tf.function
-def adam_step(image, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
-    """One Adam update as Keras does it (``t`` counts from 1), then clip to ``[0, 1]``.
-
-    Returns:
-        The new image and Adam's new first and second moments ``m`` and ``v``.
-    """
-    m = beta_1 * m + (1.0 - beta_1) * grad
-    v = beta_2 * v + (1.0 - beta_2) * tf.square(grad)
-    step_size = learning_rate * tf.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
-    image = image - step_size * m / (tf.sqrt(v) + epsilon)
-    return tf.clip_by_value(image, 0.0, 1.0), m, v
-
-
-def _resolve_mixed_precision(mixed_precision: bool | None, optimizer: str) -> bool:
-    """Check ``mixed_precision`` and decide ``None`` (automatic) for this machine."""
-    if mixed_precision not in (None, True, False):
-        raise NSTError(
-            f"mixed_precision must be True, False or None (automatic), not {mixed_precision!r}"
-        )
-    if mixed_precision and optimizer == "adam":
-        raise NSTError(
-            "mixed_precision works with optimizer='lbfgs' only; Adam runs the tutorial's "
-            "float32 loop (leave mixed_precision out)"
-        )
-    if mixed_precision is None:
-        return optimizer == "lbfgs" and mixed_precision_default()
-    return mixed_precision
 
 
 def _initial_image(content: tf.Tensor, init: str, seed: int) -> tf.Tensor:
@@ -328,10 +330,7 @@ def _initial_image(content: tf.Tensor, init: str, seed: int) -> tf.Tensor:
 
 
 def _weight_tensor(weights: dict[str, float]) -> tf.Tensor:
-    return tf.constant(
-        [weights["content_weight"], weights["style_weight"], weights["total_variation_weight"]],
-        dtype=tf.float32,
-    )
+    return tf.constant([weights[name] for name in _WEIGHT_NAMES], dtype=tf.float32)
 
 
 def _fingerprint(image: tf.Tensor) -> tuple:

@@ -9,14 +9,10 @@ an http(s) URL, raw bytes, a PIL image, a NumPy array or a tensor, and always re
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import stat
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 import warnings
 from pathlib import Path
 
@@ -24,15 +20,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .config import MAX_DIM_LIMIT, MIN_SIDE
+from .config import MAX_DIM_LIMIT, MIN_SIDE, env_path
+from .downloads import download, store_in_cache
 from .errors import NSTError, check_int
 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray | tf.Tensor
-
-#: Downloads larger than this are refused.
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-#: Seconds to wait for a download before giving up.
-DOWNLOAD_TIMEOUT = 15.0
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -43,7 +35,7 @@ def images_dir() -> Path:
     Returns:
         The folder that holds ``content/``, ``style/`` and ``CREDITS.md``.
     """
-    return Path(os.environ.get("NST_IMAGES_DIR", _PACKAGE_DIR.parent / "images"))
+    return env_path("NST_IMAGES_DIR") or _PACKAGE_DIR.parent / "images"
 
 
 #: Short names of the bundled images, by kind.
@@ -304,10 +296,10 @@ def _open_pil(source: ImageSource) -> tuple[Image.Image, str]:
         )
     text = os.fspath(source)
     if isinstance(source, str) and "://" in text:
-        data, cached = _download(text)
+        data, cached = download(text)
         image = _decode(data, text)
         if not cached:
-            _store_in_cache(text, data)  # only what decoded as an image
+            store_in_cache(text, data)  # only what decoded as an image
         return image, text
     path = Path(text).expanduser()
     if not path.exists() and isinstance(source, str) and os.sep not in text and "." not in text:
@@ -412,65 +404,3 @@ def _check_size(height: int, width: int, label: str) -> None:
             f"{label} is {width}×{height} px; both sides need at least {MIN_SIDE} px for the "
             "network, so use a larger image"
         )
-
-
-# --- downloading ---------------------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """Return the folder where downloaded images are cached (``$NST_CACHE_DIR`` to change it).
-
-    Returns:
-        The cache folder (not created until something is downloaded).
-    """
-    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nst_helpers"
-    return Path(os.environ.get("NST_CACHE_DIR", default))
-
-
-def _cache_path(url: str) -> Path:
-    return cache_dir() / "images" / hashlib.sha256(url.encode()).hexdigest()
-
-
-def _store_in_cache(url: str, data: bytes) -> None:
-    path = _cache_path(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
-def _download(url: str) -> tuple[bytes, bool]:
-    """Download an http(s) URL with a timeout and a size cap; return its bytes and if cached."""
-    scheme = urllib.parse.urlparse(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise NSTError(f"cannot load {url}: only http:// and https:// URLs are supported")
-    cached = _cache_path(url)
-    if cached.is_file() and cached.stat().st_size > 0:
-        return cached.read_bytes(), True
-    request = urllib.request.Request(url, headers={"User-Agent": "nst-helpers"})
-    try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
-            kind = response.headers.get("Content-Type", "")
-            if kind and not kind.startswith(("image/", "application/octet-stream")):
-                raise NSTError(f"{url} is not an image (the server sent {kind}); use an image URL")
-            length = response.headers.get("Content-Length")
-            if length and int(length) > MAX_DOWNLOAD_BYTES:
-                raise NSTError(_too_big(url))
-            data = response.read(MAX_DOWNLOAD_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise NSTError(f"downloading {url} failed: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise NSTError(
-            f"downloading {url} failed ({reason}); check the network, or download the image "
-            "and pass its path"
-        ) from None
-    if len(data) > MAX_DOWNLOAD_BYTES:
-        raise NSTError(_too_big(url))
-    return data, False
-
-
-def _too_big(url: str) -> str:
-    limit = MAX_DOWNLOAD_BYTES // (1024 * 1024)
-    return f"{url} is larger than {limit} MB; download and shrink it, then pass its path"

@@ -4,26 +4,26 @@
 a dozen lines. :class:`LayerwiseExtractor` gives the same features, but it runs the backbone's
 layers one by one itself, so that it can run them
 
-* in bfloat16 (``mixed_precision=True``, :data:`MIXED_DTYPE`): about twice as fast on CPUs that
-  compute it natively, features 0.3–1 % off;
+* in bfloat16 (``mixed_precision=True``): about twice as fast on CPUs that compute it natively,
+  features 0.3–1 % off (see :data:`BFLOAT16`);
 * block by block on large images (more than :data:`BLOCKWISE_PIXELS` pixels, on a CPU), each block
   recomputed during backpropagation instead of kept: the same numbers, much less memory;
 * in horizontal strips for the first :data:`STRIP_BLOCKS` blocks (the largest feature maps), each
   strip with enough extra rows above and below (:func:`strip_halo`) to give the same numbers as
   the whole image.
 
-The Gatys loop (:mod:`nst_helpers.optimize`) uses it.
+The Gatys loop (:mod:`nst_helpers.gatys`) uses it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import tensorflow as tf
 
 from .config import has_gpu
 from .losses import gram_matrix
-from .models import CONTENT_LAYERS, STYLE_LAYERS, Backbone, StyleContentModel
+from .models import StyleContentModel
 
 #: Images with more pixels than this run block by block, recomputing activations to save memory.
 BLOCKWISE_PIXELS = 400_000
@@ -33,10 +33,12 @@ STRIP_PIXELS = 131_072
 #: How many blocks (from the input) run in strips; the blocks after them run whole.
 STRIP_BLOCKS = 2
 
-#: Mixed precision: the extractor can run in bfloat16 (8 bits of mantissa instead of 23): on CPUs
-#: that compute it natively, about twice as fast. The first convolution stays in float32, so the
+#: Mixed precision: the extractor can run in bfloat16, which keeps float32's 8 exponent bits but
+#: stores 7 mantissa bits (8 bits of precision) against float32's 23 (24). CPUs that compute it
+#: natively (AVX512-BF16, first in Intel Cooper Lake in 2020 and in AMD Zen 4; AMX-BF16 in Intel
+#: Sapphire Rapids) run it about twice as fast. The first convolution stays in float32, so the
 #: pixels keep their precision; Gram matrices and content features are returned in float32.
-MIXED_DTYPE = tf.bfloat16
+BFLOAT16 = tf.bfloat16
 
 
 class LayerwiseExtractor(StyleContentModel):
@@ -53,16 +55,10 @@ class LayerwiseExtractor(StyleContentModel):
         normalization: Gram convention (``"tf"``, ``"pytorch"`` or ``"gatys"``).
     """
 
-    def __init__(
-        self,
-        backbone: Backbone,
-        style_layers: Sequence[str] = STYLE_LAYERS,
-        content_layers: Sequence[str] = CONTENT_LAYERS,
-        normalization: str = "tf",
-    ) -> None:
-        super().__init__(backbone, style_layers, content_layers, normalization)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # StyleContentModel's arguments, listed above
         self._first_conv = self.backbone.layer_names()[0]
-        self._mixed_weights: dict[str, tuple[tf.Tensor, tf.Tensor]] = {}
+        self._bfloat16_weights: dict[str, tuple[tf.Tensor, tf.Tensor]] = {}
         self._blocks: dict[bool, list] = {}
 
     def __call__(
@@ -77,7 +73,7 @@ class LayerwiseExtractor(StyleContentModel):
         Args:
             image: ``[1, H, W, 3]`` in ``[0, 1]``.
             mixed_precision: Run the layers after the first convolution in bfloat16
-                (:data:`MIXED_DTYPE`): faster on CPUs that compute it natively, features about
+                (:data:`BFLOAT16`): faster on CPUs that compute it natively, features about
                 0.3–1 % off.
 
         Returns:
@@ -104,17 +100,17 @@ class LayerwiseExtractor(StyleContentModel):
         """Run one backbone layer; in mixed precision with bfloat16 copies of its weights."""
         if not mixed_precision or layer.name == self._first_conv:
             return layer(x)
-        x = tf.cast(x, MIXED_DTYPE)  # does nothing once x is bfloat16
+        x = tf.cast(x, BFLOAT16)  # does nothing once x is bfloat16
         padding = layer.padding.upper()
         if "pool" in layer.name:
             return tf.nn.max_pool2d(x, layer.pool_size, layer.strides, padding)
-        if layer.name not in self._mixed_weights:
+        if layer.name not in self._bfloat16_weights:
             with tf.init_scope():  # made once, outside any tf.function being traced
-                self._mixed_weights[layer.name] = (
-                    tf.cast(layer.kernel, MIXED_DTYPE),
-                    tf.cast(layer.bias, MIXED_DTYPE),
+                self._bfloat16_weights[layer.name] = (
+                    tf.cast(layer.kernel, BFLOAT16),
+                    tf.cast(layer.bias, BFLOAT16),
                 )
-        kernel, bias = self._mixed_weights[layer.name]
+        kernel, bias = self._bfloat16_weights[layer.name]
         return layer.activation(
             tf.nn.bias_add(tf.nn.conv2d(x, kernel, layer.strides, padding), bias)
         )

@@ -135,7 +135,7 @@ def style_content_loss(
 
     Args:
         outputs: ``{"content": {...}, "style": {...}}`` for the image being optimised, as returned
-            by :class:`nst_helpers.models.StyleContentExtractor`.
+            by :class:`nst_helpers.models.StyleContentModel`.
         targets: The same for the content image's content part and the style image's style part.
         image: The image being optimised, ``[1, H, W, 3]`` in ``[0, 1]`` (for the TV loss).
         content_weight: Multiplies the content loss.

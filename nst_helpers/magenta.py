@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from .config import announce, offline_requested
+from .config import load_once, online_or_offline
 from .errors import NSTError, check_choice, check_float
 from .images import ImageSource, load_image
 
@@ -368,26 +368,18 @@ def load_stylizer(source: str = "auto", verbose: bool = True) -> HubStylizer | O
     """
     if source not in SOURCES and not Path(source).expanduser().is_dir():
         check_choice("source", source, SOURCES)
-    if source in _LOADED:
-        return _LOADED[source]
-    reason = ""
+    return load_once(_LOADED, source, lambda: _choose_stylizer(source), "TF Hub", verbose)
+
+
+def _choose_stylizer(source: str) -> tuple[HubStylizer | OnnxStylizer, str]:
+    """Load the stylizer ``source`` asks for; return it and why TF Hub was not used (or "")."""
     local = magenta_dir()
     if source == "onnx":
-        stylizer: HubStylizer | OnnxStylizer = OnnxStylizer()
-    elif source != "auto" and source != "hub":
-        stylizer = _load_hub(source)
-    elif local is not None and "://" not in local:  # a local folder: no network, no fallback
-        stylizer = _load_magenta_dir(local)
-    elif source == "hub":
-        stylizer = _load_hub(local or HUB_HANDLE)
-    elif offline_requested():
-        stylizer, reason = OnnxStylizer(), "NST_OFFLINE is set"
-    else:
-        try:
-            stylizer = _load_hub(local or HUB_HANDLE)
-        except NSTError as exc:
-            stylizer, reason = OnnxStylizer(), str(exc)
-    _LOADED[source] = stylizer
-    if verbose:
-        announce(stylizer.notice, "TF Hub", reason)
-    return stylizer
+        return OnnxStylizer(), ""
+    if source != "auto" and source != "hub":
+        return _load_hub(source), ""
+    if local is not None and "://" not in local:  # a local folder: no network, no fallback
+        return _load_magenta_dir(local), ""
+    if source == "hub":
+        return _load_hub(local or HUB_HANDLE), ""
+    return online_or_offline(lambda: _load_hub(local or HUB_HANDLE), lambda reason: OnnxStylizer())

@@ -30,11 +30,11 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from .config import BACKBONES, announce, offline_requested
+from .config import BACKBONES, env_path, load_once, online_or_offline
 from .errors import NSTError, check_choice
 from .losses import NORMALIZATIONS, gram_matrix
 
-#: Content layer of Gatys et al. and the TF tutorial.
+#: Content layer of the TF tutorial (Gatys et al. used conv4_2, Keras' ``block4_conv2``).
 CONTENT_LAYERS = ("block5_conv2",)
 #: Style layers of Gatys et al. and the TF tutorial.
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
@@ -253,8 +253,7 @@ def vgg19_weights_file() -> Path | None:
         The path (``~`` expanded), which may not exist (loading then says so), or None when the
         variable is unset or empty.
     """
-    value = os.environ.get(VGG19_WEIGHTS_VARIABLE, "").strip()
-    return Path(value).expanduser() if value else None
+    return env_path(VGG19_WEIGHTS_VARIABLE)
 
 
 def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
@@ -288,27 +287,17 @@ def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
             (with ``"auto"`` too). The message says why and what to do.
     """
     check_choice("backbone", name, BACKBONES)
-    if name in _LOADED:
-        return _LOADED[name]
-    reason = ""
+    return load_once(_LOADED, name, lambda: _choose_backbone(name), "VGG19", verbose)
+
+
+def _choose_backbone(name: str) -> tuple[Backbone, str]:
+    """Load the backbone ``name`` asks for; return it and why VGG19 was not used (or "")."""
     weights_file = vgg19_weights_file()
     if name == "vgg16-hed":
-        backbone = _load_vgg16_hed("")
-    elif name == "vgg19" or weights_file is not None:  # a local file: no network, no fallback
-        backbone = _load_vgg19(weights_file)
-    elif offline_requested():
-        reason = "NST_OFFLINE is set"
-        backbone = _load_vgg16_hed(reason)
-    else:
-        try:
-            backbone = _load_vgg19()
-        except NSTError as exc:
-            reason = str(exc)
-            backbone = _load_vgg16_hed(reason)
-    _LOADED[name] = backbone
-    if verbose:
-        announce(backbone.notice, "VGG19", reason)
-    return backbone
+        return _load_vgg16_hed(""), ""
+    if name == "vgg19" or weights_file is not None:  # a local file: no network, no fallback
+        return _load_vgg19(weights_file), ""
+    return online_or_offline(_load_vgg19, _load_vgg16_hed)
 
 
 def _load_vgg19(weights_file: Path | None = None) -> Backbone:

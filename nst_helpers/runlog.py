@@ -234,14 +234,16 @@ class RunLog:
         )
 
 
-def announce(shape: Sequence[int], steps: int, optimizer: str, bfloat16_steps: int) -> None:
+def announce_duration(
+    shape: Sequence[int], steps: int, optimizer: str, bfloat16_steps: int
+) -> None:
     """Say how long a run of ``steps`` steps on an image of ``shape`` will take, if over 30 s."""
     height, width = int(shape[1]), int(shape[2])
     seconds = estimate_seconds(height, width, steps, bfloat16_steps)
     if seconds > 30:
-        mixed = f", the first {bfloat16_steps} in bfloat16" if bfloat16_steps else ""
+        in_bfloat16 = f", the first {bfloat16_steps} in bfloat16" if bfloat16_steps else ""
         print(
-            f"Gatys: up to {steps} {optimizer} steps{mixed} at {width}×{height} px, "
+            f"Gatys: up to {steps} {optimizer} steps{in_bfloat16} at {width}×{height} px, "
             f"about {seconds:.0f} s on this {'GPU' if has_gpu() else 'CPU'}."
         )
 

@@ -7,8 +7,7 @@
   re-stylises when a slider is released.
 
 Both work in JupyterLab, Jupyter Notebook and Colab, with ipywidgets 8 and with the ipywidgets 7.7
-that Colab preinstalls (:func:`_latest_upload` and :func:`_tooltip` hide the two differences the
-panels meet). Errors show as one readable line in the panel, which stays usable. ``panel.run()``
+that Colab preinstalls (:mod:`nst_helpers.pickers` hides the two differences the panels meet). Errors show as one readable line in the panel, which stays usable. ``panel.run()``
 runs with the current values from code (as the tests do).
 """
 
@@ -23,133 +22,20 @@ import tensorflow as tf
 
 from .config import BACKBONES, OPTIMIZERS
 from .errors import NSTError, check_choice, check_float, check_int
-from .fast import load_stylizer
-from .images import list_images, load_image, to_pil
-from .optimize import StyleTransferResult, get_stylizer
+from .gatys import StyleTransferResult, get_stylizer
+from .images import list_images, to_pil
+from .magenta import load_stylizer
+from .pickers import DESCRIPTION_STYLE, TOOLTIPS, UPLOAD, ImagePicker, tooltip
 
-UPLOAD = "upload…"
 #: The ranges of the panels' sliders.
 PANEL_MIN_DIM, PANEL_MAX_DIM, PANEL_MAX_STEPS = 64, 1024, 1000
 _WIDTH = "460px"  # every slider: a track long enough to drag, and aligned with the others
-_STYLE = {"description_width": "150px"}
-
-# Hover text (without one, ipywidgets 8 in JupyterLab 4 shows the word "null" on hover).
-TOOLTIPS = {
-    "max_dim": "longest side of the pictures, in pixels",
-    "content_weight": "how closely the result keeps the photo's content",
-    "style_weight": "how closely the result matches the painting's textures (Gram matrices)",
-    "total_variation_weight": "how smooth the result is (penalises pixel-to-pixel noise)",
-    "steps": "number of optimisation steps",
-    "optimizer": "adam: small steps; lbfgs: fewer, larger steps",
-    "strength": "0 keeps the photo's own look, 1 uses the painting's style fully",
-    "progress": "steps done",
-    "content": "a bundled photo, or upload… for your own",
-    "style": "a bundled painting, or upload… for your own",
-    "upload": "use your own image (JPEG, PNG, GIF, WEBP or BMP)",
-}
-
-
-def _tooltip(kind: type[widgets.Widget], text: str) -> dict[str, str]:
-    """The keyword argument that gives a widget of class ``kind`` its hover text.
-
-    ipywidgets 8 calls it ``tooltip`` on every widget; ipywidgets 7 calls it ``description_tooltip``
-    (only buttons have ``tooltip``) and drops an unknown ``tooltip`` with a warning.
-
-    Args:
-        kind: The widget class.
-        text: The hover text.
-
-    Returns:
-        ``{"tooltip": text}``, ``{"description_tooltip": text}``, or ``{}`` if ``kind`` has neither.
-    """
-    traits = kind.class_trait_names()
-    for name in ("tooltip", "description_tooltip"):
-        if name in traits:
-            return {name: text}
-    return {}
-
-
-def _latest_upload(value: tuple | dict) -> tuple[str, bytes] | None:
-    """The name and bytes of the latest file in a ``FileUpload.value``, from ipywidgets 7 or 8.
-
-    Args:
-        value: ipywidgets 8's tuple of dicts (``name``, ``type``, ``size``, ``content`` as a
-            memoryview, ``last_modified``), or ipywidgets 7's dict ``{file name: {"metadata":
-            {"name", "type", "size", ...}, "content": bytes}}``.
-
-    Returns:
-        ``(file name, bytes)``, or ``None`` if nothing was uploaded.
-    """
-    if not value:
-        return None
-    if isinstance(value, dict):  # ipywidgets 7: the dict keeps upload order, so the last is latest
-        name, entry = list(value.items())[-1]
-        return entry.get("metadata", {}).get("name", name), bytes(entry["content"])
-    entry = value[-1]
-    return entry["name"], bytes(entry["content"])
 
 
 def _png(image: tf.Tensor) -> bytes:
     buffer = io.BytesIO()
     to_pil(image).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-class _ImagePicker(widgets.HBox):
-    """A dropdown of bundled images plus an upload button."""
-
-    def __init__(self, kind: str, value: str) -> None:
-        names = list(list_images(kind))
-        self.dropdown = widgets.Dropdown(
-            options=[*names, UPLOAD],
-            value=value,
-            description=kind,
-            style=_STYLE,
-            **_tooltip(widgets.Dropdown, TOOLTIPS[kind]),
-        )
-        self.upload = widgets.FileUpload(
-            accept="image/*",
-            multiple=False,
-            description="Upload",
-            **_tooltip(widgets.FileUpload, TOOLTIPS["upload"]),
-        )
-        self.upload.observe(self._uploaded, names="value")
-        super().__init__([self.dropdown, self.upload])
-
-    def _uploaded(self, change: dict) -> None:
-        if change["new"]:
-            self.dropdown.value = UPLOAD
-
-    @property
-    def uploaded(self) -> tuple[str, bytes] | None:
-        """The latest uploaded file's name and bytes, or ``None`` before any upload."""
-        return _latest_upload(self.upload.value)
-
-    @property
-    def source(self) -> str | bytes:
-        """The chosen bundled name, or the uploaded file's bytes."""
-        if self.dropdown.value != UPLOAD:
-            return self.dropdown.value
-        uploaded = self.uploaded
-        if uploaded is None:
-            raise NSTError(f"no {self.dropdown.description} image uploaded; press Upload first")
-        return uploaded[1]
-
-    def load(self, max_dim: int | None = None) -> tf.Tensor:
-        """Load the chosen image; an error about an upload names the uploaded file."""
-        source = self.source
-        try:
-            return load_image(source, max_dim=max_dim)
-        except NSTError as exc:
-            if isinstance(source, str):
-                raise
-            uploaded = self.uploaded
-            name = uploaded[0] if uploaded else "?"
-            label = f"the uploaded {self.dropdown.description} file {name!r}"
-            message = str(exc)
-            if "the image bytes" in message:
-                raise NSTError(message.replace("the image bytes", label, 1)) from None
-            raise NSTError(f"{label}: {message}") from None
 
 
 class _Panel(widgets.VBox):
@@ -159,15 +45,15 @@ class _Panel(widgets.VBox):
     _hooks: tuple[str, ...] = ()
 
     def __init__(self, content: str, style: str, controls: list[widgets.Widget]) -> None:
-        self.content_picker = _ImagePicker("content", content)
-        self.style_picker = _ImagePicker("style", style)
+        self.content_picker = ImagePicker("content", content)
+        self.style_picker = ImagePicker("style", style)
         for picker in (self.content_picker, self.style_picker):
             picker.upload.observe(lambda _, picker=picker: self._check_upload(picker), "value")
         self.run_button = widgets.Button(
             description="Run",
             button_style="primary",
             icon="play",
-            **_tooltip(widgets.Button, "run with these values"),
+            **tooltip(widgets.Button, "run with these values"),
         )
         self.run_button.on_click(lambda _: self.run())
         self.status = widgets.HTML(value="Press Run.")
@@ -191,7 +77,7 @@ class _Panel(widgets.VBox):
     def _extra(self) -> list[widgets.Widget]:
         return []
 
-    def _check_upload(self, picker: _ImagePicker) -> None:
+    def _check_upload(self, picker: ImagePicker) -> None:
         """Say at once whether an uploaded file is an image the panel can use."""
         uploaded = picker.uploaded
         if uploaded is None:
@@ -265,8 +151,8 @@ class GatysPanel(_Panel):
             options=list(OPTIMIZERS),
             value=optimizer,
             description="optimizer",
-            style=_STYLE,
-            **_tooltip(widgets.ToggleButtons, TOOLTIPS["optimizer"]),
+            style=DESCRIPTION_STYLE,
+            **tooltip(widgets.ToggleButtons, TOOLTIPS["optimizer"]),
         )
         # ToggleButtons lacks this class in ipywidgets 8, so its label sat above the buttons.
         self.optimizer.add_class("widget-inline-hbox")
@@ -275,8 +161,8 @@ class GatysPanel(_Panel):
             min=0,
             max=steps,
             description="progress",
-            style=_STYLE,
-            **_tooltip(widgets.IntProgress, TOOLTIPS["progress"]),
+            style=DESCRIPTION_STYLE,
+            **tooltip(widgets.IntProgress, TOOLTIPS["progress"]),
             layout=widgets.Layout(width=_WIDTH),
         )
         self.readout = widgets.HTML(value="")
@@ -295,7 +181,7 @@ class GatysPanel(_Panel):
 
     @property
     def values(self) -> dict:
-        """The current slider values, as passed to :func:`nst_helpers.optimize.stylize`."""
+        """The current slider values, as passed to :func:`nst_helpers.gatys.stylize`."""
         return {
             "max_dim": self.max_dim.value,
             "steps": self.steps.value,
@@ -388,8 +274,8 @@ def _slider(kind: type, name: str, value, low, high, step, **options) -> widgets
         max=high,
         step=step,
         description=name,
-        style=_STYLE,
-        **_tooltip(kind, TOOLTIPS[name]),
+        style=DESCRIPTION_STYLE,
+        **tooltip(kind, TOOLTIPS[name]),
         layout=widgets.Layout(width=_WIDTH),
         **options,
     )
@@ -480,3 +366,16 @@ def _check_start(content: str, style: str, max_dim: int) -> int:
                 f"{', '.join(list_images(kind))} (upload others in the panel)"
             )
     return check_int("the panel's max_dim", max_dim, PANEL_MIN_DIM, PANEL_MAX_DIM)
+
+
+__all__ = [
+    "PANEL_MAX_DIM",
+    "PANEL_MAX_STEPS",
+    "PANEL_MIN_DIM",
+    "TOOLTIPS",
+    "UPLOAD",
+    "FastPanel",
+    "GatysPanel",
+    "fast_panel",
+    "gatys_panel",
+]

@@ -60,24 +60,6 @@ def test_conv_output_size_accepts_right_answer(capsys):
     )
 
 
-@pytest.mark.parametrize(
-    ("wrong", "reason"),
-    [
-        (size_no_plus_one, "+ 1"),
-        (size_one_sided_padding, "2·padding"),
-        (size_true_division, "floor division"),
-        (size_ceil, "round down"),
-        (size_ignores_stride, "ignored the stride"),
-        (size_numbers_only, "TypeError"),
-        (size_same_keeps_n, "only at stride 1"),
-        (size_same_half_filter, "odd f only"),
-    ],
-)
-def test_conv_output_size_rejects_typical_mistakes(capsys, wrong, reason):
-    assert cnn.check_conv_output_size(wrong) is False
-    assert_first_failure(capsys.readouterr().out, reason)
-
-
 def test_conv_output_size_reports_exception(capsys):
     def broken(n, f, stride, padding):
         raise RuntimeError("not written yet")
@@ -126,27 +108,6 @@ def pool_off_by_one(x, size=2, stride=2):
     return pool_right(x, size, stride)[:-1]
 
 
-def test_max_pool_accepts_right_answers(capsys):
-    assert cnn.check_max_pool(pool_right) is True
-    assert cnn.check_max_pool(pool_tf) is True
-    assert capsys.readouterr().out.count("✓") == 2
-
-
-@pytest.mark.parametrize(
-    ("wrong", "reason"),
-    [
-        (pool_average, "averages"),
-        (pool_transposed, "transposed"),
-        (pool_zero_start, "-inf"),
-        (pool_across_channels, "across channels"),
-        (pool_off_by_one, "off by one"),
-    ],
-)
-def test_max_pool_rejects_typical_mistakes(capsys, wrong, reason):
-    assert cnn.check_max_pool(wrong) is False
-    assert_first_failure(capsys.readouterr().out, reason)
-
-
 # --- notebook 02: my_gram_matrix -----------------------------------------------------------------
 
 
@@ -186,27 +147,6 @@ def gram_wrong_reshape(features):
     _, h, w, c = features.shape
     flat = features.reshape(c, h * w)
     return (flat @ flat.T)[None] / (h * w)
-
-
-def test_gram_accepts_right_answers(capsys):
-    assert gram.check_gram_matrix(gram_right) is True
-    assert gram.check_gram_matrix(gram_tf) is True
-    assert capsys.readouterr().out.count("✓") == 2
-
-
-@pytest.mark.parametrize(
-    ("wrong", "reason"),
-    [
-        (gram_unnormalised, "divide the sum by the number of positions"),
-        (gram_pytorch, "PyTorch"),
-        (gram_positions, "positions with positions"),
-        (gram_no_batch, "batch axis"),
-        (gram_wrong_reshape, "flatten"),
-    ],
-)
-def test_gram_rejects_typical_mistakes(capsys, wrong, reason):
-    assert gram.check_gram_matrix(wrong) is False
-    assert_first_failure(capsys.readouterr().out, reason)
 
 
 # --- notebook 02: convert_style_weight -----------------------------------------------------------
@@ -252,20 +192,6 @@ def test_convert_accepts_right_answer(capsys):
     )
 
 
-@pytest.mark.parametrize(
-    ("wrong", "reason"),
-    [
-        (convert_inverted, "wrong way"),
-        (convert_c_not_c2, "C²"),
-        (convert_forgets_gatys_four, "4·N²·M²"),
-        (convert_identity, "unchanged"),
-    ],
-)
-def test_convert_rejects_typical_mistakes(capsys, wrong, reason):
-    assert gram.check_convert_style_weight(wrong) is False
-    assert_first_failure(capsys.readouterr().out, reason)
-
-
 def test_conv_output_size_rejects_float_result(capsys):
     def as_float(n, f, stride=1, padding=0):
         return float((n + 2 * padding - f) // stride + 1)
@@ -282,6 +208,57 @@ def assert_first_failure(out, words):
     assert lines[1].startswith("  expected: ") and lines[2].startswith("  got:      ")
     assert lines[3].startswith("  likely mistake: ")
     assert words in out
+
+
+# --- every checker: right answers pass, each typical mistake gets its hint ----------------------
+
+RIGHT_ANSWERS = [
+    (cnn.check_max_pool, pool_right),
+    (cnn.check_max_pool, pool_tf),
+    (gram.check_gram_matrix, gram_right),
+    (gram.check_gram_matrix, gram_tf),
+]
+
+MISTAKES = [
+    (cnn.check_conv_output_size, size_no_plus_one, "+ 1"),
+    (cnn.check_conv_output_size, size_one_sided_padding, "2·padding"),
+    (cnn.check_conv_output_size, size_true_division, "floor division"),
+    (cnn.check_conv_output_size, size_ceil, "round down"),
+    (cnn.check_conv_output_size, size_ignores_stride, "ignored the stride"),
+    (cnn.check_conv_output_size, size_numbers_only, "TypeError"),
+    (cnn.check_conv_output_size, size_same_keeps_n, "only at stride 1"),
+    (cnn.check_conv_output_size, size_same_half_filter, "odd f only"),
+    (cnn.check_max_pool, pool_average, "averages"),
+    (cnn.check_max_pool, pool_transposed, "transposed"),
+    (cnn.check_max_pool, pool_zero_start, "-inf"),
+    (cnn.check_max_pool, pool_across_channels, "across channels"),
+    (cnn.check_max_pool, pool_off_by_one, "off by one"),
+    (gram.check_gram_matrix, gram_unnormalised, "divide the sum by the number of positions"),
+    (gram.check_gram_matrix, gram_pytorch, "PyTorch"),
+    (gram.check_gram_matrix, gram_positions, "positions with positions"),
+    (gram.check_gram_matrix, gram_no_batch, "batch axis"),
+    (gram.check_gram_matrix, gram_wrong_reshape, "flatten"),
+    (gram.check_convert_style_weight, convert_inverted, "wrong way"),
+    (gram.check_convert_style_weight, convert_c_not_c2, "C²"),
+    (gram.check_convert_style_weight, convert_forgets_gatys_four, "4·N²·M²"),
+    (gram.check_convert_style_weight, convert_identity, "unchanged"),
+]
+
+
+def by_name(value):
+    return getattr(value, "__name__", None)
+
+
+@pytest.mark.parametrize(("check", "answer"), RIGHT_ANSWERS, ids=by_name)
+def test_checkers_accept_right_answers(capsys, check, answer):
+    assert check(answer) is True
+    assert capsys.readouterr().out.startswith("✓ ")
+
+
+@pytest.mark.parametrize(("check", "wrong", "reason"), MISTAKES, ids=by_name)
+def test_checkers_reject_typical_mistakes(capsys, check, wrong, reason):
+    assert check(wrong) is False
+    assert_first_failure(capsys.readouterr().out, reason)
 
 
 def test_a_missing_return_is_named(capsys):

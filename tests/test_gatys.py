@@ -219,3 +219,10 @@ def test_lbfgs_stops_at_a_point_where_the_gradient_is_zero(images64):
     result = _Bowl(images64[0].numpy()).stylize(*images64, max_dim=64, steps=50, progress=False)
     assert result.steps == 1
     assert result.stop_reason == "converged: the gradient is zero inside [0, 1] (step 0)"
+
+
+def test_old_module_name_gives_the_same_module():
+    from nst_helpers import gatys
+    from nst_helpers.optimize import stylize as old_stylize
+
+    assert old_stylize is gatys.stylize

@@ -11,7 +11,7 @@ import tensorflow as tf
 from PIL import Image
 from sample_images import encode, gradient_rgb
 
-from nst_helpers import images
+from nst_helpers import downloads, images
 from nst_helpers.errors import NSTError
 
 
@@ -245,7 +245,7 @@ def test_urls_load_cache_and_fail_clearly(server, rgb_array, monkeypatch):
         images.load_image(f"{server}/nothing.png")
     with pytest.raises(NSTError, match="not an image"):
         images.load_image(f"{server}/page")
-    monkeypatch.setattr(images, "MAX_DOWNLOAD_BYTES", 1024)
+    monkeypatch.setattr(downloads, "MAX_DOWNLOAD_BYTES", 1024)
     with pytest.raises(NSTError, match="larger than"):
         images.load_image(f"{server}/huge.png")
     with pytest.raises(NSTError, match="only http"):
@@ -258,7 +258,7 @@ def test_junk_download_is_not_cached_and_slow_server_times_out(server, rgb_array
         images.load_image(f"{server}/junk.png")
     _Handler.routes["/junk.png"] = (200, "image/png", encode(Image.fromarray(rgb_array)))
     assert_image(images.load_image(f"{server}/junk.png"), 48, 64)  # fixed file is fetched anew
-    monkeypatch.setattr(images, "DOWNLOAD_TIMEOUT", 0.3)
+    monkeypatch.setattr(downloads, "DOWNLOAD_TIMEOUT", 0.3)
     with pytest.raises(NSTError, match="timed out|check the network"):
         images.load_image(f"{server}/slow.png")
 

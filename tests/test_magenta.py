@@ -102,14 +102,6 @@ def test_auto_falls_back_to_onnx_with_one_notice(no_hub, capsys):
     assert "not the TF Hub module" in printed and "TF Hub was not loaded" in printed
 
 
-def test_offline_auto_gives_onnx_without_a_local_savedmodel(monkeypatch, capsys):
-    monkeypatch.setenv("NST_OFFLINE", "1")
-    monkeypatch.delenv(magenta.MAGENTA_DIR_VARIABLE, raising=False)
-    monkeypatch.setattr(magenta, "_LOADED", {})
-    assert magenta.load_stylizer("auto").name == "onnx"
-    assert "TF Hub was not loaded: NST_OFFLINE is set" in capsys.readouterr().out
-
-
 def test_onnx_interpolates_style_vectors_itself(onnx):
     assert onnx.strength_stylizer is onnx
 

@@ -198,14 +198,6 @@ def test_auto_with_damaged_vgg19_weights_runs_offline_and_names_the_file(no_vgg1
     assert str(cached) in printed and "delete that file" in printed
 
 
-def test_offline_auto_gives_vgg16_hed_without_a_local_vgg19_file(monkeypatch, capsys):
-    monkeypatch.setenv("NST_OFFLINE", "1")
-    monkeypatch.delenv(models.VGG19_WEIGHTS_VARIABLE, raising=False)
-    monkeypatch.setattr(models, "_LOADED", {})
-    assert models.load_backbone("auto").name == "vgg16-hed"
-    assert "VGG19 was not loaded: NST_OFFLINE is set" in capsys.readouterr().out
-
-
 def test_empty_vgg19_weights_variable_counts_as_unset(monkeypatch):
     monkeypatch.setenv(models.VGG19_WEIGHTS_VARIABLE, "  ")
     assert models.vgg19_weights_file() is None

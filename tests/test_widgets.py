@@ -6,7 +6,8 @@ import pytest
 from test_widgets_versions import simulate_upload
 
 from nst_helpers.errors import NSTError
-from nst_helpers.widgets import _latest_upload, _tooltip, fast_panel, gatys_panel
+from nst_helpers.pickers import latest_upload, tooltip
+from nst_helpers.widgets import fast_panel, gatys_panel
 
 
 @pytest.fixture(scope="module")
@@ -84,15 +85,15 @@ def test_latest_upload_reads_both_ipywidgets_shapes():
         "a.png": {"metadata": {"name": "a.png", "type": "image/png", "size": 1}, "content": b"a"},
         "b.png": {"metadata": {"name": "b.png", "type": "image/png", "size": 1}, "content": b"b"},
     }
-    assert _latest_upload(version_8) == _latest_upload(version_7) == ("b.png", b"b")
-    assert _latest_upload(()) is None and _latest_upload({}) is None
+    assert latest_upload(version_8) == latest_upload(version_7) == ("b.png", b"b")
+    assert latest_upload(()) is None and latest_upload({}) is None
 
 
 def test_hover_text_uses_the_trait_the_installed_ipywidgets_has():
-    hover = _tooltip(ipywidgets.FloatLogSlider, "text")
+    hover = tooltip(ipywidgets.FloatLogSlider, "text")
     assert len(hover) == 1 and next(iter(hover)) in ipywidgets.FloatLogSlider.class_trait_names()
-    assert _tooltip(ipywidgets.Button, "text") == {"tooltip": "text"}  # buttons: both versions
-    assert _tooltip(ipywidgets.Image, "text") in ({}, {"tooltip": "text"})
+    assert tooltip(ipywidgets.Button, "text") == {"tooltip": "text"}  # buttons: both versions
+    assert tooltip(ipywidgets.Image, "text") in ({}, {"tooltip": "text"})
 
 
 def test_fast_panel_restylises_when_a_slider_moves():

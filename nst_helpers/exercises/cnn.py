@@ -162,7 +162,9 @@ def _check_string_padding(conv_output_size: Callable, rng: np.random.Generator) 
             if padding == "valid" and f > n:
                 continue
             given = f"conv_output_size(n={n}, f={f}, stride={stride}, padding={padding!r})"
-            got = report.call(conv_output_size, n, f, stride, padding, given=given, expected="an int")
+            got = report.call(
+                conv_output_size, n, f, stride, padding, given=given, expected="an int"
+            )
             if got == want and isinstance(got, (int, np.integer)) and not isinstance(got, bool):
                 checked += 1
                 continue
