@@ -80,6 +80,8 @@ class HubStylizer:
     """
 
     name = "hub"
+    #: The module works at any size: a larger ``max_dim`` gives finer strokes.
+    largest_useful_dim: int | None = None
 
     def __init__(self, module, origin: str) -> None:
         self.module = module
@@ -154,6 +156,8 @@ class OnnxStylizer:
     """
 
     name = "onnx"
+    #: Above this ``max_dim`` the picture is stylised at this size and enlarged: no finer strokes.
+    largest_useful_dim: int | None = ONNX_CANVAS
 
     def __init__(self, model_dir: str | os.PathLike | None = None, threads: int = 0) -> None:
         import onnxruntime as ort

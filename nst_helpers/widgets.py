@@ -233,12 +233,14 @@ class FastPanel(_Panel):
 
     def __init__(self, content: str, style: str, max_dim: int, strength: float) -> None:
         self.stylizer = load_stylizer()
+        # The slider stops where a larger max_dim stops giving finer strokes (offline: 384 px).
+        highest = min(PANEL_MAX_DIM, self.stylizer.largest_useful_dim or PANEL_MAX_DIM)
         self.max_dim = _slider(
             widgets.IntSlider,
             "max_dim",
-            max_dim,
+            min(max_dim, highest),
             PANEL_MIN_DIM,
-            PANEL_MAX_DIM,
+            highest,
             32,
             continuous_update=False,
         )
@@ -343,7 +345,9 @@ def fast_panel(
     Args:
         content: Bundled content image shown first.
         style: Bundled style image shown first.
-        max_dim: Starting ``max_dim`` of the content image.
+        max_dim: Starting ``max_dim`` of the content image. The slider ends where a larger one
+            stops giving finer strokes: at 384 px on the offline backend, which stylises larger
+            pictures at 384 px and enlarges them.
         strength: Starting style strength in ``[0, 1]``.
 
     Returns:

@@ -127,3 +127,11 @@ def test_starting_values_are_checked_like_the_rest_of_the_package(make, kwargs, 
     with pytest.raises(NSTError) as raised:
         make(**kwargs)
     assert words in str(raised.value)
+
+
+def test_fast_panel_promises_no_size_the_offline_networks_cannot_paint():
+    from nst_helpers.magenta import ONNX_CANVAS
+
+    panel = fast_panel(max_dim=768)
+    assert panel.stylizer.name == "onnx"  # tests run offline
+    assert panel.max_dim.max == ONNX_CANVAS and panel.max_dim.value == ONNX_CANVAS
