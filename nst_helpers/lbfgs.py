@@ -19,6 +19,10 @@ What it adds to textbook L-BFGS:
   steps may be measured in bfloat16, the rest in float32, keeping the curvature pairs.
 
 Every call of ``loss_and_gradient`` is one *step*, kept or not, as the loop counts them.
+
+``minimize(..., per_region=False, smoothing=False)`` turns the per-region scale and the smoothing
+off: then the initial step is the textbook one, ``γ × gradient`` with ``γ = sᵀy / yᵀy`` of the
+newest pair (Nocedal & Wright, eq. 7.20). Notebook 05 measures what each of them buys.
 """
 
 from __future__ import annotations
@@ -174,11 +178,18 @@ class CurvaturePairs:
     Args:
         memory: How many pairs to keep (the oldest is dropped).
         shape: The image's shape, ``[1, H, W, 3]``.
+        per_region: Each pixel's own scale (the default); ``False``: one scale for the whole
+            image, the textbook ``γ = sᵀy / yᵀy`` of the newest pair.
+        smoothing: Add the smoothed copies of the step (the default); ``False``: the initial
+            step is the scale times the gradient, nothing more.
     """
 
-    def __init__(self, memory: int, shape: Sequence[int]) -> None:
+    def __init__(
+        self, memory: int, shape: Sequence[int], per_region: bool = True, smoothing: bool = True
+    ) -> None:
         self.pairs: deque = deque(maxlen=memory)
         self.shape = tuple(int(side) for side in shape)
+        self.per_region, self.smoothing = bool(per_region), bool(smoothing)
         size = math.prod(self.shape)
         self._sy = np.zeros(size, np.float32)
         self._yy = np.zeros(size, np.float32)
@@ -209,10 +220,13 @@ class CurvaturePairs:
         """The initial inverse curvature per value: ``Σs·y / Σy·y`` around each pixel.
 
         Kept within :data:`LBFGS_SCALE_RANGE` of the whole-image scale (the newest pair's
-        ``s·y / y·y``), which also stands in where a pixel has no usable estimate.
+        ``s·y / y·y``), which also stands in where a pixel has no usable estimate. Without
+        :attr:`per_region`, that whole-image scale for every value.
         """
         _, change, rho = self.pairs[-1]
         overall = 1.0 / (rho * float(np.dot(change, change)))
+        if not self.per_region:
+            return np.full(self._sy.size, overall, np.float32)
         radius = LBFGS_SCALE_WINDOW // 2
         with np.errstate(divide="ignore", invalid="ignore"):
             own = _box_sums(self._sy, self.shape, radius) / _box_sums(self._yy, self.shape, radius)
@@ -227,12 +241,14 @@ class CurvaturePairs:
         scale weighted in by its square root on both sides, so the whole stays symmetric): a
         change spread over many pixels, such as a region's colour, costs the loss less per pixel
         than a speckle of the same size, so it deserves a longer step. Fine detail keeps
-        :meth:`scale` alone.
+        :meth:`scale` alone. Without :attr:`smoothing`, every value gets :meth:`scale` alone.
         """
         scale = self.scale()
+        step = scale * gradient
+        if not self.smoothing:
+            return step
         root = np.sqrt(scale)
         spread = (root * gradient).reshape(self.shape)
-        step = scale * gradient
         for radius in LBFGS_SMOOTHING_RADII:
             # a box average taken twice, a tent-shaped blur: one box average flips the sign of
             # some fine patterns (which could turn the step uphill), two never do
@@ -320,6 +336,9 @@ def minimize(
     x: Vector,
     shape: Sequence[int],
     schedule: PrecisionSchedule | None = None,
+    *,
+    per_region: bool = True,
+    smoothing: bool = True,
 ) -> tuple[Vector, str]:
     """Lower ``loss_and_gradient`` by projected L-BFGS from ``x``, keeping values in ``[0, 1]``.
 
@@ -332,6 +351,9 @@ def minimize(
         x: The starting point, flat (clipped to ``[0, 1]`` first).
         shape: The picture's shape, ``[1, H, W, 3]``, for the per-region scale and smoothing.
         schedule: When to measure in bfloat16 (default: float32 throughout).
+        per_region: A step scale per region (default); ``False``: one for the whole image.
+        smoothing: Longer steps for broad changes (default); ``False``: none. With both
+            ``False`` the initial step is textbook L-BFGS's ``γ × gradient``, ``γ = sᵀy / yᵀy``.
 
     Returns:
         The last point accepted, and why the solver stopped on its own (``""`` when
@@ -339,7 +361,7 @@ def minimize(
     """
     schedule = PrecisionSchedule() if schedule is None else schedule
     x = np.clip(np.asarray(x, np.float32).ravel(), 0.0, 1.0)
-    pairs = CurvaturePairs(lbfgs_memory(x.size), shape)
+    pairs = CurvaturePairs(lbfgs_memory(x.size), shape, per_region, smoothing)
     measured = _measure(loss_and_gradient, x, schedule)
     stuck = False
     while measured is not None:

@@ -256,3 +256,65 @@ def test_box_sums_add_up_each_pixels_square_cut_off_at_the_edges(radius):
             square = values[0, max(0, row - radius) : row + radius + 1]
             expected[0, row, col] = square[:, max(0, col - radius) : col + radius + 1].sum((0, 1))
     np.testing.assert_allclose(_box_sums(values.ravel(), shape, radius), expected, atol=1e-5)
+
+
+# --- the options notebook 05 measures: each trick can be switched off --------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_without_both_tricks_the_initial_step_is_the_textbook_one(seed):
+    rng = np.random.default_rng(seed)
+    pairs = random_pairs(rng)
+    textbook = CurvaturePairs(LBFGS_MEMORY, SHAPE, per_region=False, smoothing=False)
+    for step, change, _ in pairs.pairs:
+        textbook.add(step, change)
+    newest_step, newest_change, _ = textbook.pairs[-1]
+    gamma = float(np.dot(newest_step, newest_change)) / float(np.dot(newest_change, newest_change))
+    gradient = rng.standard_normal(int(np.prod(SHAPE))).astype(np.float32)
+    np.testing.assert_allclose(textbook.initial_step(gradient), gamma * gradient, rtol=1e-5)
+    assert not np.allclose(pairs.initial_step(gradient), gamma * gradient, rtol=1e-3)
+
+
+def test_each_trick_alone_changes_the_initial_step():
+    rng = np.random.default_rng(7)
+    full = random_pairs(rng)
+    gradient = rng.standard_normal(int(np.prod(SHAPE))).astype(np.float32)
+    steps = {}
+    for per_region in (True, False):
+        for smoothing in (True, False):
+            pairs = CurvaturePairs(LBFGS_MEMORY, SHAPE, per_region, smoothing)
+            for step, change, _ in full.pairs:
+                pairs.add(step, change)
+            steps[per_region, smoothing] = pairs.initial_step(gradient)
+    np.testing.assert_array_equal(steps[True, True], full.initial_step(gradient))  # the defaults
+    np.testing.assert_allclose(steps[True, False], full.scale() * gradient, rtol=1e-6)
+    assert len({tuple(np.round(step, 6)) for step in steps.values()}) == 4
+
+
+def test_minimize_defaults_are_both_tricks(content, monkeypatch):
+    made = []
+    original = lbfgs.CurvaturePairs.__init__
+
+    def spy(self, memory, shape, per_region=True, smoothing=True):
+        made.append((per_region, smoothing))
+        original(self, memory, shape, per_region, smoothing)
+
+    monkeypatch.setattr(lbfgs.CurvaturePairs, "__init__", spy)
+    target = 2.0 * content - 0.5
+    minimize(Recorder(bowl(target), stop_after=3), content.ravel(), content.shape)
+    minimize(
+        Recorder(bowl(target), stop_after=3),
+        content.ravel(),
+        content.shape,
+        per_region=False,
+        smoothing=False,
+    )
+    assert made == [(True, True), (False, False)]
+
+
+def test_the_textbook_variant_still_converges(content):
+    target = 2.0 * content - 0.5 + 0.1 * np.sin(np.arange(content.size)).reshape(content.shape)
+    best = np.clip(target, 0.0, 1.0)
+    loss = Recorder(bowl(target), stop_after=60)
+    minimize(loss, content.ravel(), content.shape, per_region=False, smoothing=False)
+    assert min(loss.losses) == pytest.approx(float(np.sum((best - target) ** 2)), rel=1e-2)
