@@ -83,7 +83,7 @@ class LayerwiseExtractor(StyleContentModel):
         height, width = image.shape[1], image.shape[2]
         large = height is not None and width is not None and height * width > BLOCKWISE_PIXELS
         if large and not has_gpu():
-            return self._blockwise(image, mixed_precision)
+            return self.blockwise(image, mixed_precision)
         layers, keys = _joined(self._split())
         _, *outputs = self._segment(layers, mixed_precision)(self.backbone.preprocess(image))
         found: dict[str, dict[str, tf.Tensor]] = {"style": {}, "content": {}}
@@ -115,7 +115,19 @@ class LayerwiseExtractor(StyleContentModel):
             tf.nn.bias_add(tf.nn.conv2d(x, kernel, layer.strides, padding), bias)
         )
 
-    def _blockwise(self, image: tf.Tensor, mixed_precision: bool) -> dict:
+    def blockwise(self, image: tf.Tensor, mixed_precision: bool = False) -> dict:
+        """Extract features block by block, the first blocks in strips, each recomputed in backprop.
+
+        ``__call__`` takes this path by itself for pictures over :data:`BLOCKWISE_PIXELS` on a
+        CPU; call it directly to run it at any size or on any device (notebook 05 does).
+
+        Args:
+            image: ``[1, H, W, 3]`` in ``[0, 1]``.
+            mixed_precision: Run the layers after the first convolution in bfloat16.
+
+        Returns:
+            The same dictionary as ``__call__``.
+        """
         segments = self._split()
         if mixed_precision not in self._blocks:
             self._blocks[mixed_precision] = [
