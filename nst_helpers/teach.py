@@ -16,8 +16,8 @@ become one line, indented like them::
 and every output and execution count is cleared; everything else stays as it is. The checker that
 follows then prints one line saying that the exercise is not implemented yet.
 
-Which exercise a solution answers: the item of the notebook's numbered ``## Exercises`` list that
-names, in backticks, the function the marked lines belong to (``style_loss(`` in "Write
+Which exercise a solution answers: the first item of the notebook's numbered ``## Exercises`` list
+that names, in backticks, the function the marked lines belong to (``style_loss(`` in "Write
 `style_loss(style_features, style_targets)`"). ``N`` is that item's number, so it is the number
 the student reads, and the title is its bold lead without the final full stop. A solution cell
 holds one marked region, inside a function: a stub outside one would stop the notebook.
@@ -25,7 +25,7 @@ holds one marked region, inside a function: a stub outside one would stop the no
 Why not nbgrader's own ``ClearSolutions``: nbgrader 0.9 requires ``notebook>=7.2`` and
 ``jupyterlab>=4.2``, which would replace Colab's notebook server, and its stub is one text per
 language where each exercise here names itself. The preprocessor below is an nbconvert
-``Preprocessor`` and reads nbgrader's markers and metadata as nbgrader does.
+``Preprocessor`` that finds nbgrader's markers as nbgrader does.
 """
 
 from __future__ import annotations
@@ -169,6 +169,8 @@ def solution_exercises(notebook: nbformat.NotebookNode, name: str) -> dict[int, 
 def mark_solution_cells(notebook: nbformat.NotebookNode, name: str) -> None:
     """Give every cell with solution markers nbgrader's solution metadata, and no other cell.
 
+    Other nbgrader metadata (an instructor's graded test cells, say) stays as it is.
+
     The ``grade_id`` is ``exercise_N_FUNCTION``, unique within the notebook.
 
     Args:
@@ -183,7 +185,8 @@ def mark_solution_cells(notebook: nbformat.NotebookNode, name: str) -> None:
     if len(set(functions)) != len(functions):
         raise NSTError(f"{name}: two solution cells write the same function; merge them")
     for index, cell in enumerate(notebook.cells):
-        cell.metadata.pop("nbgrader", None)
+        if cell.metadata.get("nbgrader", {}).get("solution"):  # markers gone: no solution now
+            del cell.metadata["nbgrader"]
         if index in exercises:
             exercise = exercises[index]
             grade_id = f"exercise_{exercise.number}_{exercise.function}"
@@ -192,6 +195,8 @@ def mark_solution_cells(notebook: nbformat.NotebookNode, name: str) -> None:
 
 class ClearSolutions(Preprocessor):
     """Replace each marked solution with ``raise NotImplementedError("Exercise N: <title>")``.
+
+    It works like nbgrader's preprocessor of the same name, with a stub that names the exercise.
 
     The lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` become that one line, with the
     markers' indentation; the rest of the cell stays. ``resources["name"]`` names the notebook in

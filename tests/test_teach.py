@@ -16,7 +16,15 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from nst_helpers.errors import NSTError
-from nst_helpers.teach import BEGIN, END, main, solution_exercises, student_copy
+from nst_helpers.teach import (
+    BEGIN,
+    END,
+    NBGRADER_SOLUTION,
+    main,
+    mark_solution_cells,
+    solution_exercises,
+    student_copy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -110,6 +118,20 @@ def test_markers_in_a_markdown_cell_are_an_error():
     notebook.cells.append(new_markdown_cell(f"{BEGIN}\nthe answer\n{END}"))
     with pytest.raises(NSTError, match="cell 4: solution markers in a markdown cell"):
         student_copy(notebook, "lesson")
+
+
+def test_marking_gives_solution_cells_nbgraders_metadata_and_drops_stale_solutions():
+    notebook = lesson(SQUARE, "check(square)", "assert square(3) == 9")
+    notebook.cells[3].metadata["nbgrader"] = {**NBGRADER_SOLUTION, "grade_id": "old"}
+    graded = {"grade": True, "grade_id": "test_square", "locked": True, "points": 1}
+    notebook.cells[4].metadata["nbgrader"] = dict(graded)
+    mark_solution_cells(notebook, "lesson")
+    assert notebook.cells[2].metadata["nbgrader"] == {
+        **NBGRADER_SOLUTION,
+        "grade_id": "exercise_1_square",
+    }
+    assert "nbgrader" not in notebook.cells[3].metadata, "no markers: no longer a solution"
+    assert notebook.cells[4].metadata["nbgrader"] == graded, "an instructor's test cell stays"
 
 
 def run_cli(*args, cwd, capsys, monkeypatch):
