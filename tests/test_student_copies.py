@@ -43,7 +43,8 @@ def test_a_student_copy_runs_to_the_end_and_each_exercise_is_not_implemented_yet
     monkeypatch.setenv("NST_OUTPUT_DIR", str(tmp_path / "outputs"))
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
     # The kernel imports this checkout's package, whatever is installed.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     (copy_path,) = student_copies(path, tmp_path / "student")
     copy = nbformat.read(copy_path, as_version=4)
     NotebookClient(
