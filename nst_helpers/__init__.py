@@ -19,6 +19,7 @@ Modules, one per topic:
 * :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
 * :mod:`nst_helpers.pickers` — the panels' image pickers and uploads;
 * :mod:`nst_helpers.exercises` — checkers for the notebooks' exercises;
+* :mod:`nst_helpers.teach` — student copies of the notebooks, ``python -m nst_helpers.teach``;
 * :mod:`nst_helpers.config` — settings from environment variables, and the hardware;
 * :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers``.
 

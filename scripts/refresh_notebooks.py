@@ -29,6 +29,7 @@ from nbclient import NotebookClient
 
 from nst_helpers import __version__
 from nst_helpers.config import REPOSITORY
+from nst_helpers.teach import mark_solution_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "NBVAL_CHECK_OUTPUT"
@@ -48,9 +49,14 @@ def point_at_repository(text: str) -> str:
     return GITHUB.sub(f"github.com/{REPOSITORY}", text)
 
 
-def strip(notebook: nbformat.NotebookNode) -> None:
-    """Drop outputs of unchecked cells; point badges and ``REPO = …`` lines at REPOSITORY."""
+def strip(notebook: nbformat.NotebookNode, name: str) -> None:
+    """Drop outputs of unchecked cells; point badges and ``REPO = …`` lines at REPOSITORY.
+
+    Solution cells (``### BEGIN SOLUTION`` … ``### END SOLUTION``) get nbgrader's metadata
+    (:func:`nst_helpers.teach.mark_solution_cells`), so a new notebook gets it too.
+    """
     notebook.metadata.pop("widgets", None)  # saved widget state is output too
+    mark_solution_cells(notebook, name)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "markdown":
@@ -69,6 +75,7 @@ def strip(notebook: nbformat.NotebookNode) -> None:
 def run(path: Path, timeout: int) -> None:
     """Execute ``path`` in quick offline mode from the notebooks folder and store it stripped."""
     notebook = nbformat.read(path, as_version=4)
+    mark_solution_cells(notebook, path.name)  # bad solution markers stop the script before the run
     os.environ.update({"NST_QUICK": "1", "NST_OFFLINE": "1"})
     client = NotebookClient(
         notebook,
@@ -77,7 +84,7 @@ def run(path: Path, timeout: int) -> None:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
-    strip(notebook)
+    strip(notebook, path.name)
     nbformat.write(notebook, path)
 
 
@@ -96,7 +103,7 @@ def main() -> int:
         print(f"{'stripping' if args.strip_only else 'running'} {path}", file=sys.stderr)
         if args.strip_only:
             notebook = nbformat.read(path, as_version=4)
-            strip(notebook)
+            strip(notebook, path.name)
             nbformat.write(notebook, path)
         else:
             run(path, args.timeout)

@@ -289,3 +289,33 @@ def test_no_checker_module_imports_anothers_private_helpers():
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"from \.\w* import _", text), path.name
         assert not re.search(r"from \.\w+ import \([^)]*\b_", text), path.name
+
+
+# --- a student copy's stub -----------------------------------------------------------------------
+
+
+def stub(name, message):
+    """A function like a student copy's: its body only raises NotImplementedError(message)."""
+
+    def function(*args):
+        raise NotImplementedError(message)
+
+    function.__name__ = name
+    return function
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        cnn.check_conv_output_size,
+        cnn.check_max_pool,
+        gram.check_gram_matrix,
+        gram.check_convert_style_weight,
+    ],
+)
+def test_a_stub_is_not_implemented_yet_in_one_line(check, capsys):
+    assert check(stub("my_answer", "Exercise 2: Your own Gram matrix")) is False
+    assert capsys.readouterr().out == (
+        "✗ my_answer is not implemented yet: Exercise 2 (Your own Gram matrix). Write it in place "
+        "of its raise NotImplementedError line and run the cell again.\n"
+    )

@@ -561,3 +561,35 @@ def assert_first_failure(out, call, words):
     assert lines[1].startswith("  expected: ") and lines[2].startswith("  got:      ")
     assert lines[3].startswith("  likely mistake: ")
     assert words in out
+
+
+# --- a student copy's stub -----------------------------------------------------------------------
+
+
+def stub(name, message):
+    """A function like a student copy's: its body only raises NotImplementedError(message)."""
+
+    def function(*args):
+        raise NotImplementedError(message)
+
+    function.__name__ = name
+    return function
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        gatys.check_total_variation,
+        gatys.check_style_loss,
+        gatys.check_deprocess,
+        magenta.check_center_crop_square,
+        magenta.check_blend_style_vectors,
+        magenta.check_resize_to_max_dim,
+    ],
+)
+def test_a_stub_is_not_implemented_yet_in_one_line(check, capsys):
+    assert check(stub("style_loss", "Exercise 2: The style loss from feature maps")) is False
+    assert capsys.readouterr().out == (
+        "✗ style_loss is not implemented yet: Exercise 2 (The style loss from feature maps). "
+        "Write it in place of its raise NotImplementedError line and run the cell again.\n"
+    )

@@ -156,3 +156,45 @@ def test_checkers_accept_right_answers_for_other_seeds(seed, capsys):
     assert speed.check_textbook_gamma(gamma_right, seed=seed)
     assert speed.check_box_sums(box_cumsum, seed=seed)
     assert speed.check_kept_bytes(kept_right, seed=seed)
+
+
+# --- a student copy's stub -----------------------------------------------------------------------
+
+
+def gamma_stub(s, y):
+    raise NotImplementedError("Exercise 1: The textbook scale")
+
+
+def gamma_nbgrader_stub(s, y):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def gamma_calls_unfinished_helper(s, y):
+    return gamma_stub(s, y) * 2.0
+
+
+@pytest.mark.parametrize(
+    "check", [speed.check_textbook_gamma, speed.check_box_sums, speed.check_kept_bytes]
+)
+def test_a_stub_is_not_implemented_yet_in_one_line(check, capsys):
+    assert check(gamma_stub) is False
+    assert capsys.readouterr().out == (
+        "✗ gamma_stub is not implemented yet: Exercise 1 (The textbook scale). Write it in place "
+        "of its raise NotImplementedError line and run the cell again.\n"
+    )
+
+
+def test_nbgraders_own_stub_is_not_implemented_yet(capsys):
+    assert speed.check_textbook_gamma(gamma_nbgrader_stub) is False
+    assert capsys.readouterr().out == (
+        "✗ gamma_nbgrader_stub is not implemented yet. Write it in place of its "
+        "raise NotImplementedError line and run the cell again.\n"
+    )
+
+
+def test_not_implemented_deeper_down_is_a_failure_as_any_error(capsys):
+    assert speed.check_textbook_gamma(gamma_calls_unfinished_helper) is False
+    out = capsys.readouterr().out
+    assert "not implemented yet" not in out
+    assert out.startswith("✗ textbook_gamma(") and "the error NotImplementedError" in out

@@ -97,3 +97,33 @@ def test_every_repository_address_is_the_configured_one():
     for path in NOTEBOOKS:
         setup = next(source(c) for c in cells(path) if re.search(r"^REPO = ", source(c), re.M))
         assert f'TAG = "v{__version__}"' in setup, path.name
+
+
+#: A call of an exercise checker, e.g. ``checks.check_style_loss(style_loss)``.
+CHECKER_CALL = re.compile(r"\bcheck_\w+\(")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solution_cells_carry_nbgraders_markers_and_metadata(path):
+    import nbformat
+
+    from nst_helpers.teach import BEGIN, END, NBGRADER_SOLUTION, mark_solution_cells
+
+    notebook = nbformat.read(path, as_version=4)
+    grade_ids = []
+    for cell in notebook.cells:
+        text = cell.source
+        if cell.cell_type == "code" and CHECKER_CALL.search(text) and "import" not in text:
+            assert BEGIN in text and END in text, (
+                f"a checker's cell holds its solution: {text[:80]}"
+            )
+        if BEGIN in text:
+            metadata = cell.metadata["nbgrader"]
+            assert {k: metadata[k] for k in NBGRADER_SOLUTION} == NBGRADER_SOLUTION, text[:80]
+            grade_ids.append(metadata["grade_id"])
+        else:
+            assert not cell.metadata.get("nbgrader", {}).get("solution"), text[:80]
+    assert grade_ids and len(set(grade_ids)) == len(grade_ids)
+    refreshed = nbformat.read(path, as_version=4)
+    mark_solution_cells(refreshed, path.name)
+    assert refreshed == notebook, "run scripts/refresh_notebooks.py --strip-only"

@@ -12,12 +12,19 @@ returns ``True`` or ``False``::
       got:      4.938
       likely mistake: it is 4× too large: divide by the number of layers (4)
 
+A function that still raises ``NotImplementedError`` (the stub of a student copy, see
+:mod:`nst_helpers.teach`) is not a failure but an exercise not written yet; it gets one line::
+
+    ✗ style_loss is not implemented yet: Exercise 2 (The style loss from feature maps). Write it in
+    place of its raise NotImplementedError line and run the cell again.
+
 Checkers draw their inputs from a seeded generator (:func:`rng`), so a failure repeats on every
 run and the same inputs can be rebuilt from the seed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,6 +56,31 @@ class CheckFailed(Exception):
         )
 
 
+class NotImplementedYet(Exception):
+    """The student's function raised ``NotImplementedError`` itself: the exercise is still a stub.
+
+    Args:
+        function: The name of the student's function, e.g. ``"style_loss"``.
+        message: The error's message; a student copy's stub says ``"Exercise N: <title>"``.
+    """
+
+    def __init__(self, function: str, message: str) -> None:
+        super().__init__(function)
+        self.function, self.message = function, message
+
+    def report(self) -> str:
+        """The one line a checker prints."""
+        exercise = re.fullmatch(r"(Exercise \d+): (.+)", self.message.strip(), re.DOTALL)
+        if exercise:
+            which = f": {exercise[1]} ({exercise[2]})"
+        else:
+            which = f": {self.message.strip()}" if self.message.strip() else ""
+        return (
+            f"✗ {self.function} is not implemented yet{which}. Write it in place of its "
+            "raise NotImplementedError line and run the cell again."
+        )
+
+
 def rng(seed: int | None) -> np.random.Generator:
     """The seeded random generator of a checker (``DEFAULT_SEED`` if ``seed`` is None).
 
@@ -72,7 +104,7 @@ def run_checks(checks: Callable[[], str]) -> bool:
     """
     try:
         success = checks()
-    except CheckFailed as failure:
+    except (CheckFailed, NotImplementedYet) as failure:
         print(failure.report())
         return False
     print(f"✓ {success}")
@@ -81,6 +113,9 @@ def run_checks(checks: Callable[[], str]) -> bool:
 
 def call(function: Callable[..., Any], *args: Any, given: str, expected: str) -> Any:
     """Call the student's ``function``; an exception in it becomes a :class:`CheckFailed`.
+
+    A ``NotImplementedError`` raised by the function's own body (a stub) becomes
+    :class:`NotImplementedYet` instead; one raised deeper, by code it calls, is a failure.
 
     Args:
         function: The student's function.
@@ -93,16 +128,29 @@ def call(function: Callable[..., Any], *args: Any, given: str, expected: str) ->
 
     Raises:
         CheckFailed: If the function raised.
+        NotImplementedYet: If the function's own body raised ``NotImplementedError``.
     """
     try:
         return function(*args)
     except Exception as exc:  # a student's bug: report it, do not crash the notebook
+        if isinstance(exc, NotImplementedError) and _raised_by(function, exc):
+            name = getattr(function, "__name__", "the function")
+            raise NotImplementedYet(name, str(exc)) from None
         raise CheckFailed(
             given,
             expected,
             f"the error {type(exc).__name__}: {exc}",
             "the function stopped with an error; the message names what went wrong",
         ) from None
+
+
+def _raised_by(function: Callable[..., Any], exc: BaseException) -> bool:
+    """Whether ``exc`` was raised in ``function``'s own body (any callable without code: yes)."""
+    code = getattr(function, "__code__", None)
+    traceback = exc.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return code is None or (traceback is not None and traceback.tb_frame.f_code is code)
 
 
 def scalar(value: object, given: str, expected: str) -> float:
