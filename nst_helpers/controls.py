@@ -29,23 +29,22 @@ Values out of range raise :class:`~nst_helpers.errors.NSTError` naming the input
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
-from numbers import Real
 
 import numpy as np
 import tensorflow as tf
 
 from .config import MIN_SIDE
-from .errors import NSTError, check_choice, check_float
+from .control_options import (
+    MAX_STYLE_DIM,
+    PRESERVE_COLOR,
+    STYLE_SCALE_RANGE,
+    check_preserve_color,
+    check_style_mix,
+    check_style_scale,
+)
+from .errors import NSTError
 from .images import ImageSource, load_image
-
-#: The two colour-preservation methods of Gatys et al. 2017 (``None`` keeps the painting's colours).
-PRESERVE_COLOR = ("luminance", "histogram")
-#: The range of ``style_scale``.
-STYLE_SCALE_RANGE = (0.25, 4.0)
-#: The longest side a scaled painting may have: a larger one takes too much memory in VGG.
-MAX_STYLE_DIM = 2048
 
 #: RGB → YIQ (NTSC). ``Y`` is the luminance; ``I`` and ``Q`` carry the colour.
 RGB_TO_YIQ = np.array(
@@ -55,17 +54,6 @@ YIQ_TO_RGB = np.linalg.inv(RGB_TO_YIQ).astype(np.float32)
 
 
 # -- colour -------------------------------------------------------------------------------------
-
-
-def check_preserve_color(preserve_color: str | None) -> str | None:
-    """Return ``preserve_color`` if it is ``None``, ``"luminance"`` or ``"histogram"``.
-
-    Raises:
-        NSTError: For any other value.
-    """
-    if preserve_color is None:
-        return None
-    return check_choice("preserve_color", preserve_color, PRESERVE_COLOR)
 
 
 def rgb_to_yiq(image: tf.Tensor) -> tf.Tensor:
@@ -237,41 +225,6 @@ def check_controls(
 # -- mixing -------------------------------------------------------------------------------------
 
 
-def check_style_mix(style_mix: Sequence[float] | None, count: int) -> tuple[float, ...]:
-    """Check the weights of ``count`` paintings and normalise them to sum to 1.
-
-    Args:
-        style_mix: One non-negative weight per painting, not all zero; ``None`` gives equal
-            weights.
-        count: How many paintings there are.
-
-    Returns:
-        The weights divided by their sum.
-
-    Raises:
-        NSTError: If the count differs, a weight is negative or not a finite number, or all are 0.
-    """
-    if style_mix is None:
-        return (1.0 / count,) * count
-    if isinstance(style_mix, (str, bytes)) or not isinstance(style_mix, Sequence):
-        raise NSTError(f"style_mix must be a list of weights, one per painting; got {style_mix!r}")
-    weights = list(style_mix)
-    if len(weights) != count:
-        raise NSTError(
-            f"style_mix has {len(weights)} weights for {count} paintings; give one weight per "
-            "painting"
-        )
-    for weight in weights:
-        if isinstance(weight, bool) or not isinstance(weight, Real) or not math.isfinite(weight):
-            raise NSTError(f"style_mix weights must be finite numbers; got {weight!r}")
-        if weight < 0:
-            raise NSTError(f"style_mix weights must not be negative; got {weight:g}")
-    total = float(sum(weights))
-    if total == 0:
-        raise NSTError("style_mix weights are all 0; give at least one painting a weight above 0")
-    return tuple(float(weight) / total for weight in weights)
-
-
 def paintings(
     style: ImageSource | Sequence[ImageSource], style_mix: Sequence[float] | None = None
 ) -> tuple[list[ImageSource], tuple[float, ...]]:
@@ -316,15 +269,6 @@ def mix_grams(
 
 
 # -- scale --------------------------------------------------------------------------------------
-
-
-def check_style_scale(style_scale: float) -> float:
-    """Return ``style_scale`` if it is a number in ``[0.25, 4]``.
-
-    Raises:
-        NSTError: Otherwise.
-    """
-    return check_float("style_scale", style_scale, *STYLE_SCALE_RANGE)
 
 
 def style_max_dim(max_dim: int, style_scale: float) -> int:
