@@ -108,7 +108,7 @@ def recombine_luminance(stylised: tf.Tensor, content: tf.Tensor) -> tf.Tensor:
     return tf.clip_by_value(yiq_to_rgb(yiq), 0.0, 1.0)
 
 
-def match_color_histogram(style: tf.Tensor, content: tf.Tensor, epsilon: float = 1e-5) -> tf.Tensor:
+def match_color_histogram(style: tf.Tensor, content: tf.Tensor, epsilon: float = 1e-6) -> tf.Tensor:
     """Recolour the painting so that its pixels' mean and covariance are the photo's.
 
     The paper's linear colour transfer, Cholesky variant: with ``Σ_s = L_s L_sᵀ`` and
