@@ -306,3 +306,29 @@ def test_cli_mixes_two_paintings_keeping_the_photos_colours(tmp_path, capsys):
     assert status == 0 and "Saved" in capsys.readouterr().out
     saved = load_image(str(out))
     assert np.abs(chrominance(saved) - chrominance(load_image("cat", max_dim=SIZE))).mean() < 0.02
+
+
+# --- the panels ----------------------------------------------------------------------------------
+
+
+def test_gatys_panel_runs_with_the_colour_dropdown_and_style_scale_slider(photo):
+    from nst_helpers.widgets import gatys_panel
+
+    panel = gatys_panel("cat", max_dim=SIZE, steps=2, backbone="vgg16-hed")
+    assert panel.values["preserve_color"] is None and panel.values["style_scale"] == 1.0
+    panel.preserve_color.value = "luminance"
+    panel.style_scale.value = 2.0
+    result = panel.run()
+    assert result is not None, panel.status.value
+    assert np.abs(chrominance(result.image) - chrominance(photo)).mean() < 0.01
+    assert "style_scale 2" in panel.status.value and "luminance" in panel.status.value
+    assert "nst-style-scale" in panel.style_scale._dom_classes
+
+
+def test_fast_panel_restylises_when_the_colour_dropdown_changes(photo):
+    from nst_helpers.widgets import fast_panel
+
+    panel = fast_panel("cat", max_dim=SIZE)
+    panel.preserve_color.value = "luminance"  # re-stylises at once
+    assert panel.result is not None and "luminance" in panel.status.value
+    assert np.abs(chrominance(panel.result) - chrominance(photo)).mean() < 0.01
