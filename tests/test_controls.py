@@ -332,3 +332,49 @@ def test_fast_panel_restylises_when_the_colour_dropdown_changes(photo):
     panel.preserve_color.value = "luminance"  # re-stylises at once
     assert panel.result is not None and "luminance" in panel.status.value
     assert np.abs(chrominance(panel.result) - chrominance(photo)).mean() < 0.01
+
+
+# --- the exercise's checker ----------------------------------------------------------------------
+
+
+def _adain_answer(epsilon_inside=True, axes=(1, 2), swap=False, root=True, ddof=0, forget=False):
+    def match_mean_std(content, style, epsilon):
+        epsilon = 0.0 if forget else epsilon
+        if swap:
+            content, style = style, content
+
+        def stats(x):
+            x = np.asarray(x, np.float64)
+            var = x.var(axis=axes, keepdims=True, ddof=ddof)
+            spread = np.sqrt(var + epsilon) if epsilon_inside else np.sqrt(var) + epsilon
+            return x.mean(axis=axes, keepdims=True), spread if root else var + epsilon
+
+        (mean_c, std_c), (mean_s, std_s) = stats(content), stats(style)
+        return std_s * (np.asarray(content, np.float64) - mean_c) / std_c + mean_s
+
+    return match_mean_std
+
+
+@pytest.mark.parametrize(
+    ("answer", "mistake"),
+    [
+        (_adain_answer(root=False), "variance, not the standard deviation"),
+        (_adain_answer(axes=(3,)), "over the channels"),
+        (_adain_answer(epsilon_inside=False), "epsilon is outside"),
+        (_adain_answer(forget=True), "epsilon is missing"),
+        (_adain_answer(ddof=1), "sample standard deviation"),
+        (_adain_answer(swap=True), "swapped"),
+    ],
+)
+def test_adain_checker_rejects_typical_mistakes(capsys, answer, mistake):
+    from nst_helpers.exercises.controls import check_match_mean_std
+
+    assert check_match_mean_std(answer) is False
+    assert mistake in capsys.readouterr().out
+
+
+def test_adain_checker_accepts_the_right_answer_and_the_package(capsys):
+    from nst_helpers.exercises.controls import check_match_mean_std
+
+    assert check_match_mean_std(_adain_answer()) and check_match_mean_std(adain)
+    assert capsys.readouterr().out.count("✓") == 2
