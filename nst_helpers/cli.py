@@ -335,14 +335,9 @@ def _run_fast(args: argparse.Namespace, job: Job) -> tuple[object, str]:
     content_image = load_image(job.content, max_dim=args.max_dim or FAST_MAX_DIM)
     stylizer = load_stylizer()
     strength = 1.0 if args.strength is None else args.strength
-    image = stylizer(
-        content_image,
-        _style_images(job),
-        strength=strength,
-        preserve_color=args.preserve_color,
-        style_mix=args.style_mix,
-    )
-    return image, stylizer.name
+    given = {"preserve_color": args.preserve_color, "style_mix": args.style_mix}
+    controls = {name: value for name, value in given.items() if value is not None}
+    return stylizer(content_image, _style_images(job), strength=strength, **controls), stylizer.name
 
 
 def _style_images(job: Job) -> object:
