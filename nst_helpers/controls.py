@@ -216,6 +216,15 @@ def check_controls(
 ) -> tuple[list[ImageSource], tuple[float, ...]]:
     """Check every control before any work; return the paintings to use and their weights.
 
+    Args:
+        style: One painting, or a list of paintings to mix.
+        preserve_color: ``None``, ``"luminance"`` or ``"histogram"``.
+        style_mix: One weight per painting (``None``: equal weights).
+        style_scale: The painting's size relative to ``max_dim``.
+
+    Returns:
+        ``(paintings, weights)`` as :func:`paintings` gives them.
+
     Raises:
         NSTError: For a bad ``preserve_color``, ``style_mix`` or ``style_scale``.
     """

@@ -120,7 +120,7 @@ class GatysStylizer:
         return tf.stack([losses[name] for name in COMPONENTS]), grad
 
     def targets(
-        self, content: tf.Tensor, style: tf.Tensor | Sequence[tf.Tensor], style_mix=None
+        self, content: tf.Tensor, style: tf.Tensor | list, style_mix: Sequence[float] | None = None
     ) -> dict:
         """Content features of ``content`` and style Grams of ``style``, cached per image.
 
