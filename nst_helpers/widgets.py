@@ -305,8 +305,8 @@ def _slider(kind: type, name: str, value, low, high, step, **options) -> widgets
     )
 
 
-#: The dropdown's label for ``preserve_color=None``.
-PAINTINGS_COLORS = "none (the painting's)"
+#: The dropdown's label for ``preserve_color=None`` (the painting's colours).
+PAINTINGS_COLORS = "none"
 
 
 def _color_dropdown() -> widgets.Dropdown:
