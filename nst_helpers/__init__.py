@@ -15,6 +15,9 @@ Modules, one per topic:
 * :mod:`nst_helpers.runlog` — a run's history, best image and stopping rules;
 * :mod:`nst_helpers.magenta` — the Magenta arbitrary-image-stylization fast path (its old name,
   ``nst_helpers.fast``, still imports);
+* :mod:`nst_helpers.controls` — colour preservation, mixing styles, style scale (notebook 06;
+  their values and flags in :mod:`nst_helpers.control_options`);
+* :mod:`nst_helpers.adain` — AdaIN and a mean/std style loss (notebook 06);
 * :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
 * :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
 * :mod:`nst_helpers.pickers` — the panels' image pickers and uploads;

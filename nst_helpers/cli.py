@@ -4,7 +4,7 @@ With no arguments it stylises the bundled Tübingen photo with The Starry Night 
 into ``outputs/`` (with ``--method``, by that one only).
 
 Flags that only one method uses (``--steps``, ``--optimizer``, the three weights, ``--backbone``
-and ``--float32`` for Gatys; ``--strength`` for fast) are refused when no method that will run
+``--float32`` and ``--style-scale`` for Gatys; ``--strength`` for fast) are refused when no method that will run
 uses them: with ``--method fast`` or ``--method gatys``, and in a one-picture run without
 ``--method``, which uses the fast method.
 
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .config import BACKBONES, MAX_DIM_LIMIT, MAX_STEPS, MAX_WEIGHT, MIN_SIDE, OPTIMIZERS
+from .control_options import STYLE_SCALE_RANGE, add_control_flags, parse_style_mix
 from .errors import NSTError, check_choice, check_float, check_int
 
 #: The methods, the default one first.
@@ -51,6 +52,7 @@ METHOD_FLAGS = {
     "--backbone": ("backbone", "gatys"),
     "--float32": ("float32", "gatys"),
     "--strength": ("strength", "fast"),
+    "--style-scale": ("style_scale", "gatys"),
 }
 #: Exit statuses.
 EXIT_MACHINE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
@@ -92,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
             "paths, http(s) URLs or bundled names (content: tuebingen, cat, astronaut, coffee; "
             "style: starry_night, great_wave, the_scream, shipwreck, woman_with_a_hat). With no "
             f"arguments, stylises tuebingen with starry_night by {' and '.join(METHODS)} into "
-            "outputs/ (with --method, by that one only). Flags marked Gatys: or fast: are "
-            "refused when that method does not run.",
+            "outputs/ (with --method, by that one only). To mix paintings, add more with -s "
+            "STYLE and weigh them with --style-mix. Flags marked Gatys: or fast: are refused "
+            "when that method does not run.",
             width=79,
         ),
         epilog=EPILOG,
@@ -104,7 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-c", "--content", dest="content_opt", metavar="CONTENT", help=argparse.SUPPRESS
     )
-    parser.add_argument("-s", "--style", dest="style_opt", metavar="STYLE", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "-s",
+        "--style",
+        dest="style_opt",
+        metavar="STYLE",
+        action="append",
+        help="a style image; repeat to mix paintings (STYLE first, then each -s, in order)",
+    )
     parser.add_argument("-o", "--output", help="output image (.png, .jpg, .webp or .bmp)")
     parser.add_argument(
         "--method",
@@ -117,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_gatys_flags(parser)
     parser.add_argument("--strength", type=float, help="fast: style strength 0..1 (default 1)")
+    add_control_flags(parser)
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
     return parser
 
@@ -150,6 +161,7 @@ class Job(NamedTuple):
     style: str
     output: Path
     replace: bool  # whether an existing output may be replaced (--force, or the default run)
+    styles: tuple[str, ...] = ()  # every painting when several are mixed (style is the first)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -209,8 +221,10 @@ def _fail(message: str, jobs: Sequence[Job], before: dict, status: int) -> int:
 def _plan(args: argparse.Namespace) -> list[Job]:
     """Check every argument before any work; return the jobs."""
     content = _one_of(args.content, args.content_opt, "content")
-    style = _one_of(args.style, args.style_opt, "style")
+    styles = tuple(([args.style] if args.style is not None else []) + (args.style_opt or []))
+    style = styles[0] if styles else None
     _check_values(args)
+    args.style_mix = parse_style_mix(args.style_mix, len(styles) or 1)
     default_run = content is None and style is None and args.output is None
     if args.method is not None:
         methods: tuple[str, ...] = (check_choice("--method", args.method, METHODS),)
@@ -227,7 +241,7 @@ def _plan(args: argparse.Namespace) -> list[Job]:
         raise NSTError("give both CONTENT and STYLE (paths, URLs or bundled names)")
     if args.output is None:
         raise NSTError("give the output file with -o OUT, e.g. -o out.png")
-    return [Job(methods[0], content, style, Path(args.output), args.force)]
+    return [Job(methods[0], content, style, Path(args.output), args.force, styles)]
 
 
 def _check_values(args: argparse.Namespace) -> None:
@@ -249,6 +263,8 @@ def _check_values(args: argparse.Namespace) -> None:
             check_float(flag, value, 0.0, MAX_WEIGHT)
     if args.strength is not None:
         check_float("--strength", args.strength, 0.0, 1.0)
+    if args.style_scale is not None:
+        check_float("--style-scale", args.style_scale, *STYLE_SCALE_RANGE)
 
 
 def _refuse_unused_flags(args: argparse.Namespace, methods: tuple[str, ...]) -> None:
@@ -278,7 +294,7 @@ def _check_output(job: Job) -> None:
     from .images import check_output_path, image_path
 
     output = check_output_path(job.output)
-    for source in (job.content, job.style):
+    for source in (job.content, *(job.styles or (job.style,))):
         source = str(image_path(source)) if _is_bundled(source) else source
         if (
             "://" not in source
@@ -317,10 +333,19 @@ def _run_fast(args: argparse.Namespace, job: Job) -> tuple[object, str]:
     from .magenta import load_stylizer
 
     content_image = load_image(job.content, max_dim=args.max_dim or FAST_MAX_DIM)
-    style_image = load_image(job.style)
     stylizer = load_stylizer()
     strength = 1.0 if args.strength is None else args.strength
-    return stylizer(content_image, style_image, strength=strength), stylizer.name
+    given = {"preserve_color": args.preserve_color, "style_mix": args.style_mix}
+    controls = {name: value for name, value in given.items() if value is not None}
+    return stylizer(content_image, _style_images(job), strength=strength, **controls), stylizer.name
+
+
+def _style_images(job: Job) -> object:
+    """The job's painting, or the list of its paintings to mix, loaded."""
+    from .images import load_image
+
+    styles = [load_image(style) for style in job.styles or (job.style,)]
+    return styles if len(styles) > 1 else styles[0]
 
 
 def _run_gatys(args: argparse.Namespace, job: Job) -> tuple[object, str]:
@@ -330,7 +355,7 @@ def _run_gatys(args: argparse.Namespace, job: Job) -> tuple[object, str]:
     show_progress = sys.stderr.isatty()
     result = stylize(
         load_image(job.content),
-        load_image(job.style),
+        _style_images(job),
         backbone=args.backbone or "auto",
         max_dim=args.max_dim,
         steps=args.steps,
@@ -340,6 +365,9 @@ def _run_gatys(args: argparse.Namespace, job: Job) -> tuple[object, str]:
         optimizer=args.optimizer or DEFAULT_OPTIMIZER,
         progress=show_progress,
         mixed_precision=False if args.float32 else None,
+        preserve_color=args.preserve_color,
+        style_mix=args.style_mix,
+        style_scale=1.0 if args.style_scale is None else args.style_scale,
     )
     losses = ", ".join(f"{k} {v:.6g}" for k, v in result.final_losses.items())
     in_bfloat16 = (

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
-from . import lbfgs
+from . import controls, lbfgs
 from .adam import ADAM_SETTINGS, adam_step
 from .config import (
     MAX_DIM_LIMIT,
@@ -119,23 +119,30 @@ class GatysStylizer:
         grad = tape.gradient(losses["total"], image)
         return tf.stack([losses[name] for name in COMPONENTS]), grad
 
-    def targets(self, content: tf.Tensor, style: tf.Tensor) -> dict:
+    def targets(
+        self, content: tf.Tensor, style: tf.Tensor | list, style_mix: Sequence[float] | None = None
+    ) -> dict:
         """Content features of ``content`` and style Grams of ``style``, cached per image.
 
         Args:
             content: ``[1, H, W, 3]`` in ``[0, 1]``.
-            style: ``[1, h, w, 3]`` in ``[0, 1]``.
+            style: ``[1, h, w, 3]`` in ``[0, 1]``, or a list of paintings to mix.
+            style_mix: Their weights (see :func:`~nst_helpers.controls.check_style_mix`).
 
         Returns:
-            ``{"content": {...}, "style": {...}}`` for :func:`~nst_helpers.losses.style_content_loss`.
+            ``{"content": {...}, "style": {...}}`` for :func:`~nst_helpers.losses.style_content_loss`;
+            for several paintings the style Grams are their weighted mix (notebook 06).
         """
-        key = (_fingerprint(content), _fingerprint(style))
+        styles = list(style) if isinstance(style, (list, tuple)) else [style]
+        weights = controls.check_style_mix(style_mix, len(styles))
+        key = (_fingerprint(content), *map(_fingerprint, styles), weights)
         if key not in self._targets:
             if len(self._targets) > 8:
                 self._targets.clear()
+            grams = [self.extractor(painting)["style"] for painting in styles]
             self._targets[key] = {
                 "content": self.extractor(content)["content"],
-                "style": self.extractor(style)["style"],
+                "style": controls.mix_grams(grams, weights),
             }
         return self._targets[key]
 
@@ -197,6 +204,9 @@ class GatysStylizer:
         callback: Callback | None = None,
         progress: bool = True,
         mixed_precision: bool | None = None,
+        preserve_color: str | None = None,
+        style_mix: Sequence[float] | None = None,
+        style_scale: float = 1.0,
     ) -> StyleTransferResult:
         """Stylise ``content`` with ``style``; see :func:`stylize` for the arguments."""
         defaults = gatys_defaults()
@@ -213,10 +223,13 @@ class GatysStylizer:
         mixed_precision = resolve_mixed_precision(mixed_precision, optimizer)
         schedule = PrecisionSchedule.for_run(steps, mixed_precision, tolerance, STOP_WINDOW)
 
-        content_image = load_image(content, max_dim=max_dim)
-        style_image = load_image(style, max_dim=max_dim)
-        targets = self.targets(content_image, style_image)
+        styles, mix = controls.check_controls(style, preserve_color, style_mix, style_scale)
+        photo = load_image(content, max_dim=max_dim)
+        paintings = [controls.load_style(s, max_dim, style_scale) for s in styles]
+        content_image, style_images = controls.prepare_colors(photo, paintings, preserve_color)
+        targets = self.targets(content_image, style_images, mix)
         image = _initial_image(content_image, init, seed)
+        callback = controls.color_callback(callback, photo, preserve_color)
         if progress:
             announce_duration(content_image.shape, steps, optimizer, schedule.bfloat16_steps)
 
@@ -228,7 +241,8 @@ class GatysStylizer:
                 self.lbfgs_loop(run, image, targets, weights, schedule)
         finally:
             run.close_progress_bar()
-        return run.result(self.backbone.name, optimizer, weights)
+        result = run.result(self.backbone.name, optimizer, weights)
+        return controls.finish_result(result, photo, preserve_color)
 
     def measure_step(
         self, run: RunLog, image: tf.Tensor, targets: dict, weights: dict, precision: str
@@ -375,12 +389,15 @@ def stylize(
     callback: Callback | None = None,
     progress: bool = True,
     mixed_precision: bool | None = None,
+    preserve_color: str | None = None,
+    style_mix: Sequence[float] | None = None,
+    style_scale: float = 1.0,
 ) -> StyleTransferResult:
     """Stylise ``content`` with the style of ``style`` by the method of Gatys et al.
 
     Args:
         content: The content image (anything :func:`nst_helpers.images.load_image` takes).
-        style: The style image (likewise).
+        style: The style image (likewise), or a list of them to mix (``style_mix``).
         backbone: ``"auto"`` (VGG19 if it can be loaded, else ``vgg16-hed``), ``"vgg19"`` or
             ``"vgg16-hed"``.
         max_dim: Longest side of both images in pixels (default: 512 on a GPU, 256 on a CPU).
@@ -402,6 +419,10 @@ def stylize(
         mixed_precision: L-BFGS only: run the first steps (at most half) in bfloat16, the rest in
             float32. ``None`` (the default) does so on a CPU that computes bfloat16 natively,
             where those steps take about half the time; ``False`` runs every step in float32.
+        preserve_color: Keep the photo's colours: ``"luminance"`` (luminance-only transfer) or
+            ``"histogram"`` (recolour the painting first); see :mod:`nst_helpers.controls`.
+        style_mix: One weight per painting; the style target mixes their Grams (default equal).
+        style_scale: The painting's size relative to ``max_dim`` (0.25–4): larger strokes above 1.
 
     Returns:
         A :class:`StyleTransferResult` with the best image, loss history and snapshots.
@@ -409,24 +430,8 @@ def stylize(
     Raises:
         NSTError: For a bad image or an out-of-range parameter, before any work starts.
     """
-    return get_stylizer(backbone).stylize(
-        content,
-        style,
-        max_dim=max_dim,
-        steps=steps,
-        content_weight=content_weight,
-        style_weight=style_weight,
-        total_variation_weight=total_variation_weight,
-        optimizer=optimizer,
-        init=init,
-        learning_rate=learning_rate,
-        num_snapshots=num_snapshots,
-        tolerance=tolerance,
-        seed=seed,
-        callback=callback,
-        progress=progress,
-        mixed_precision=mixed_precision,
-    )
+    arguments = dict(locals())  # every argument but the backbone goes on unchanged
+    return get_stylizer(arguments.pop("backbone")).stylize(**arguments)
 
 
 __all__ = [

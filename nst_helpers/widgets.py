@@ -6,6 +6,9 @@
 * :func:`fast_panel` — the Magenta fast path with ``max_dim`` and ``strength`` sliders; it
   re-stylises when a slider is released.
 
+Both have a ``preserve_color`` dropdown, and the Gatys panel a ``style_scale`` slider (the
+controls of notebook 06, :mod:`nst_helpers.controls`).
+
 Both work in JupyterLab, Jupyter Notebook and Colab, with ipywidgets 8 and with the ipywidgets 7.7
 that Colab preinstalls (:mod:`nst_helpers.pickers` hides the two differences the panels meet). Errors show as one readable line in the panel, which stays usable. ``panel.run()``
 runs with the current values from code (as the tests do).
@@ -21,6 +24,7 @@ import ipywidgets as widgets
 import tensorflow as tf
 
 from .config import BACKBONES, OPTIMIZERS
+from .control_options import PRESERVE_COLOR, STYLE_SCALE_RANGE
 from .errors import NSTError, check_choice, check_float, check_int
 from .gatys import StyleTransferResult, get_stylizer
 from .images import list_images, to_pil
@@ -129,6 +133,8 @@ class GatysPanel(_Panel):
         "total_variation_weight",
         "steps",
         "optimizer",
+        "preserve_color",
+        "style_scale",
         "progress",
         "readout",
     )
@@ -156,6 +162,10 @@ class GatysPanel(_Panel):
         )
         # ToggleButtons lacks this class in ipywidgets 8, so its label sat above the buttons.
         self.optimizer.add_class("widget-inline-hbox")
+        self.preserve_color = _color_dropdown()
+        self.style_scale = _slider(
+            widgets.FloatSlider, "style_scale", 1.0, *STYLE_SCALE_RANGE, 0.25
+        )
         self.progress = widgets.IntProgress(
             value=0,
             min=0,
@@ -173,6 +183,8 @@ class GatysPanel(_Panel):
             self.total_variation_weight,
             self.steps,
             self.optimizer,
+            self.preserve_color,
+            self.style_scale,
         ]
         super().__init__(content, style, controls)
 
@@ -189,6 +201,8 @@ class GatysPanel(_Panel):
             "style_weight": self.style_weight.value,
             "total_variation_weight": self.total_variation_weight.value,
             "optimizer": self.optimizer.value,
+            "preserve_color": _color_value(self.preserve_color),
+            "style_scale": self.style_scale.value,
         }
 
     def _run(self) -> StyleTransferResult:
@@ -219,8 +233,9 @@ class GatysPanel(_Panel):
             f"Done: {result.steps} {result.optimizer} steps in {result.elapsed:.1f} s on "
             f"{result.backbone} with max_dim {values['max_dim']}, content_weight "
             f"{values['content_weight']:.3g}, style_weight {values['style_weight']:.3g}, "
-            f"total_variation_weight {values['total_variation_weight']:.3g}; showing the best "
-            f"image (step {result.best_step}).{note}"
+            f"total_variation_weight {values['total_variation_weight']:.3g}, style_scale "
+            f"{values['style_scale']:g}{_color_note(values)}; showing the best image (step "
+            f"{result.best_step}).{note}"
         )
         return result
 
@@ -229,7 +244,7 @@ class FastPanel(_Panel):
     """Sliders for the Magenta fast path; build it with :func:`fast_panel`."""
 
     _kind = "fast"
-    _hooks = ("max_dim", "strength")
+    _hooks = ("max_dim", "strength", "preserve_color")
 
     def __init__(self, content: str, style: str, max_dim: int, strength: float) -> None:
         self.stylizer = load_stylizer()
@@ -247,24 +262,31 @@ class FastPanel(_Panel):
         self.strength = _slider(
             widgets.FloatSlider, "strength", strength, 0.0, 1.0, 0.05, continuous_update=False
         )
-        super().__init__(content, style, [self.max_dim, self.strength])
-        for control in (self.max_dim, self.strength):
+        self.preserve_color = _color_dropdown()
+        super().__init__(content, style, [self.max_dim, self.strength, self.preserve_color])
+        for control in (self.max_dim, self.strength, self.preserve_color):
             control.observe(lambda _: self.run(), names="value")
 
     @property
     def values(self) -> dict:
         """The current slider values."""
-        return {"max_dim": self.max_dim.value, "strength": self.strength.value}
+        return {
+            "max_dim": self.max_dim.value,
+            "strength": self.strength.value,
+            "preserve_color": _color_value(self.preserve_color),
+        }
 
     def _run(self) -> tf.Tensor:
         values = self.values
         content = self.content_picker.load(max_dim=values["max_dim"])
         style = self.style_picker.load()
-        image = self.stylizer(content, style, strength=values["strength"])
+        image = self.stylizer(
+            content, style, strength=values["strength"], preserve_color=values["preserve_color"]
+        )
         self.picture.value = _png(image)
         self.status.value = html.escape(
             f"Done: {image.shape[2]}×{image.shape[1]} px with the {self.stylizer.name} backend, "
-            f"strength {values['strength']:.2f}."
+            f"strength {values['strength']:.2f}{_color_note(values)}."
         )
         return image
 
@@ -281,6 +303,29 @@ def _slider(kind: type, name: str, value, low, high, step, **options) -> widgets
         layout=widgets.Layout(width=_WIDTH),
         **options,
     )
+
+
+#: The dropdown's label for ``preserve_color=None`` (the painting's colours).
+PAINTINGS_COLORS = "none"
+
+
+def _color_dropdown() -> widgets.Dropdown:
+    return widgets.Dropdown(
+        options=[PAINTINGS_COLORS, *PRESERVE_COLOR],
+        value=PAINTINGS_COLORS,
+        description="preserve_color",
+        style=DESCRIPTION_STYLE,
+        **tooltip(widgets.Dropdown, TOOLTIPS["preserve_color"]),
+    )
+
+
+def _color_value(dropdown: widgets.Dropdown) -> str | None:
+    return None if dropdown.value == PAINTINGS_COLORS else dropdown.value
+
+
+def _color_note(values: dict) -> str:
+    color = values["preserve_color"]
+    return f", the photo's colours kept ({color})" if color else ""
 
 
 def _log_slider(name: str, value: float) -> widgets.FloatLogSlider:

@@ -23,8 +23,8 @@ def source(cell):
 
 def test_the_series_is_numbered_in_teaching_order():
     names = [p.name for p in NOTEBOOKS]
-    assert len(names) == 5
-    assert [n[:3] for n in names] == ["01_", "02_", "03_", "04_", "05_"]
+    assert len(names) == 6
+    assert [n[:3] for n in names] == ["01_", "02_", "03_", "04_", "05_", "06_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
