@@ -15,12 +15,16 @@ Modules, one per topic:
 * :mod:`nst_helpers.runlog` — a run's history, best image and stopping rules;
 * :mod:`nst_helpers.magenta` — the Magenta arbitrary-image-stylization fast path (its old name,
   ``nst_helpers.fast``, still imports);
+* :mod:`nst_helpers.batch` — a folder of photos: ``stylize_folder``;
+* :mod:`nst_helpers.video` — a video, frames streamed in and out: ``stylize_video``;
+* :mod:`nst_helpers.streaming` — the threads and queues both use, the style vector made once;
 * :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
 * :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
 * :mod:`nst_helpers.pickers` — the panels' image pickers and uploads;
 * :mod:`nst_helpers.exercises` — checkers for the notebooks' exercises;
 * :mod:`nst_helpers.config` — settings from environment variables, and the hardware;
-* :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers``.
+* :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers`` (folders and videos:
+  :mod:`nst_helpers.cli_streams`).
 
 Every bad input raises :class:`NSTError`. Importing the package does not import TensorFlow; the
 names below load their module on first use.
@@ -42,6 +46,8 @@ _LAZY = {
     "load_backbone": "models",
     "stylize": "gatys",
     "load_stylizer": "magenta",
+    "stylize_folder": "batch",
+    "stylize_video": "video",
 }
 
 __all__ = ["NSTError", *_LAZY]

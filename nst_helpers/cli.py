@@ -18,6 +18,9 @@ Every failure prints one line ``error: …`` on stderr that names what failed an
 * 130 — interrupted with Ctrl-C.
 
 The line says which pictures were already saved when a later one fails.
+
+A folder or a video as CONTENT runs :mod:`nst_helpers.cli_streams` instead (a folder's exit
+status is also 1 when a picture in it could not be read).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from .cli_streams import EPILOG as STREAMS_EPILOG
+from .cli_streams import run_stream, stream_kind
 from .config import BACKBONES, MAX_DIM_LIMIT, MAX_STEPS, MAX_WEIGHT, MIN_SIDE, OPTIMIZERS
 from .errors import NSTError, check_choice, check_float, check_int
 
@@ -96,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
             "refused when that method does not run.",
             width=79,
         ),
-        epilog=EPILOG,
+        epilog=EPILOG + STREAMS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("content", nargs="?", help="content image")
@@ -105,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-c", "--content", dest="content_opt", metavar="CONTENT", help=argparse.SUPPRESS
     )
     parser.add_argument("-s", "--style", dest="style_opt", metavar="STYLE", help=argparse.SUPPRESS)
-    parser.add_argument("-o", "--output", help="output image (.png, .jpg, .webp or .bmp)")
+    parser.add_argument(
+        "-o", "--output", help="output image (.png, .jpg, .webp or .bmp), folder or video"
+    )
     parser.add_argument(
         "--method",
         help=f"{' or '.join(METHODS)} (default {METHODS[0]}: Magenta; gatys: the optimisation)",
@@ -118,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gatys_flags(parser)
     parser.add_argument("--strength", type=float, help="fast: style strength 0..1 (default 1)")
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
+    parser.add_argument(
+        "--recursive", action="store_true", help="folder: include the pictures in subfolders"
+    )
     return parser
 
 
@@ -163,6 +173,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         writable), 2 on bad input, 130 on Ctrl-C.
     """
     args = build_parser().parse_args(argv)
+    try:
+        content = _one_of(args.content, args.content_opt, "content")
+        kind = stream_kind(content)
+        if kind is not None:
+            return run_stream(args, kind, content, _one_of(args.style, args.style_opt, "style"))
+        if args.recursive:
+            raise NSTError("--recursive applies to a folder of photos only; leave it out")
+    except NSTError as exc:
+        return _fail(str(exc), [], {}, EXIT_BAD_INPUT)
     jobs: list[Job] = []
     before: dict[Path, tuple | None] = {}
     try:
