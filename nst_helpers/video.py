@@ -47,6 +47,17 @@ ENCODER_OPTIONS = {
 }
 
 
+def bundled_clip() -> Path:
+    """The bundled clip: 3.5 s of a slow pan and zoom across the Tübingen photo, with sound.
+
+    Returns:
+        The path of ``images/video/tuebingen_pan.mp4`` (made by ``scripts/make_clip.py``).
+    """
+    from .images import images_dir
+
+    return images_dir() / "video" / "tuebingen_pan.mp4"
+
+
 def is_video_path(path: str | os.PathLike) -> bool:
     """Whether a path names a video, by its suffix (:data:`VIDEO_SUFFIXES`).
 
@@ -148,6 +159,7 @@ def stylize_video(
     stylizer=None,
     strength: float = 1.0,
     max_dim: int | None = 384,
+    max_frames: int | None = None,
     force: bool = False,
     progress: bool = True,
 ) -> VideoReport:
@@ -161,6 +173,7 @@ def stylize_video(
         strength: Style strength in ``[0, 1]``.
         max_dim: Frames larger than this run through the network at this size and are
             enlarged back to the video's size (None: the frame's own size).
+        max_frames: Stylise only the first this many frames (None: all), e.g. for a preview.
         force: Replace an existing output.
         progress: Show a progress bar in frames (plain lines when not on a terminal).
 
@@ -190,7 +203,7 @@ def stylize_video(
     os.close(fd)
     try:
         os.chmod(tmp, _new_file_mode(output))  # as a plain open() would make it
-        frames = _transcode(source, Path(tmp), info, frame_stylizer.frame, progress)
+        frames = _transcode(source, Path(tmp), info, frame_stylizer.frame, progress, max_frames)
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -239,8 +252,9 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc).splitlines()[0][:120]
 
 
-def _transcode(source: Path, target: Path, info: VideoInfo, stylize_frame, progress) -> int:
-    """Decode, stylise and encode every frame (three overlapping stages); return the count."""
+def _transcode(source: Path, target: Path, info: VideoInfo, stylize_frame, progress, limit):
+    """Decode, stylise and encode the frames (three overlapping stages); return the count."""
+    expected = min(info.frames or 0, limit or info.frames or 0)
     suffix = target.suffix.lower()
     options = {"movflags": "faststart"} if suffix in (".mp4", ".m4v", ".mov") else {}
     with _open_input(source) as reader, av.open(str(target), "w", options=options) as writer:
@@ -250,7 +264,7 @@ def _transcode(source: Path, target: Path, info: VideoInfo, stylize_frame, progr
         audio_out = _add_audio_stream(writer, suffix, audio_in)
         from .streaming import Progress, run_pipeline
 
-        bar = Progress(info.frames or 0, "frames", enabled=progress)
+        bar = Progress(expected, "frames", enabled=progress)
         counter = [0]
 
         def write(item):
@@ -269,27 +283,32 @@ def _transcode(source: Path, target: Path, info: VideoInfo, stylize_frame, progr
             return (kind, stylize_frame(payload)) if kind == "video" else item
 
         try:
-            run_pipeline(_demux(source, reader, video_in, audio_in, audio_out), work, write)
+            packets = _demux(source, reader, video_in, audio_in, audio_out, limit)
+            run_pipeline(packets, work, write)
         finally:
             bar.close()
         writer.mux(encoder.encode(None))
         if audio_out is not None and audio_out.codec_context.is_encoder:
             _write_audio(writer, audio_in, audio_out, None)
-    if info.frames and counter[0] < info.frames:
+    if counter[0] < expected:
         raise NSTError(
-            f"{source} is truncated or damaged: it ended after {counter[0]} of its {info.frames} "
+            f"{source} is truncated or damaged: it ended after {counter[0]} of its {expected} "
             "frames; nothing was written; re-export or re-download the video"
         )
     return counter[0]
 
 
-def _demux(source, reader, video_in, audio_in, audio_out) -> Iterator[tuple[str, object]]:
+def _demux(source, reader, video_in, audio_in, audio_out, limit) -> Iterator[tuple[str, object]]:
     """The reader stage: video frames as RGB arrays and audio packets, in the file's order."""
     streams = [video_in] + ([audio_in] if audio_out is not None else [])
+    count = 0
     try:
         for packet in reader.demux(streams):
             if packet.stream is video_in:
                 for frame in packet.decode():
+                    if limit is not None and count >= limit:
+                        return
+                    count += 1
                     yield "video", frame.to_ndarray(format="rgb24")
             elif packet.dts is not None:
                 yield "audio", packet
@@ -353,3 +372,49 @@ def read_frames(path: str | os.PathLike, limit: int | None = None) -> Iterator[n
             if limit is not None and count >= limit:
                 return
             yield frame.to_ndarray(format="rgb24")
+
+
+def animation_html(frames: list[np.ndarray], fps: float = 12.0) -> str:
+    """An animated GIF of ``frames`` as an HTML ``<img>`` (plays in Colab and JupyterLab).
+
+    Args:
+        frames: uint8 ``H×W×3`` arrays (or ``[1, H, W, 3]`` floats in ``[0, 1]``).
+        fps: Frames per second.
+
+    Returns:
+        HTML for ``IPython.display.HTML``.
+    """
+    import base64
+    import io
+
+    from PIL import Image
+
+    from .images import to_uint8
+
+    pictures = [Image.fromarray(to_uint8(f) if f.dtype != np.uint8 else f) for f in frames]
+    buffer = io.BytesIO()
+    duration = round(1000 / fps)
+    pictures[0].save(
+        buffer, "GIF", save_all=True, append_images=pictures[1:], duration=duration, loop=0
+    )
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="data:image/gif;base64,{data}"/>'
+
+
+def video_html(path: str | os.PathLike, width: int | None = None) -> str:
+    """An HTML5 ``<video>`` holding the file itself (base64), to play it in a notebook.
+
+    Args:
+        path: An .mp4 (H.264) or .webm video; keep it small, it goes into the notebook.
+        width: Width in pixels on the page (None: the video's own).
+
+    Returns:
+        HTML for ``IPython.display.HTML``.
+    """
+    import base64
+
+    path = Path(path)
+    kind = "webm" if path.suffix.lower() == ".webm" else "mp4"
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    size = f' width="{width}"' if width else ""
+    return f'<video controls loop{size}><source src="data:video/{kind};base64,{data}" type="video/{kind}"></video>'
