@@ -165,7 +165,8 @@ def stylize_folder(
         A :class:`FolderReport`; its ``failed`` list is empty when every picture was stylised.
 
     Raises:
-        NSTError: If a folder or the style is bad (nothing is written then).
+        NSTError: If a folder or the style is bad, or the folder holds no pictures (nothing is
+            written then).
         KeyboardInterrupt: On Ctrl-C; the pictures saved so far are complete, and a new run
             resumes after them.
     """
@@ -174,7 +175,13 @@ def stylize_folder(
     start = time.perf_counter()
     report = FolderReport()
     todo = []
-    for relative in find_pictures(photos, recursive):
+    pictures = find_pictures(photos, recursive)
+    if not pictures:
+        more = "" if recursive else " (add --recursive to look in its subfolders)"
+        raise NSTError(
+            f"no pictures in {photos}{more}; pictures end in {', '.join(IMAGE_SUFFIXES)}"
+        )
+    for relative in pictures:
         target = out / output_name(relative)
         if target.exists() and not force:
             report.skipped.append(relative)

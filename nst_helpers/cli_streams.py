@@ -17,7 +17,8 @@ from .errors import NSTError
 #: Suffixes read as videos (the same list as :data:`nst_helpers.video.VIDEO_SUFFIXES`).
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
 
-EPILOG = """\
+EPILOG = """
+
 folders and videos:
   CONTENT may be a folder: every picture in it (.jpg .jpeg .png .webp .bmp .gif .tif .tiff;
   with --recursive, in its subfolders too) is stylised into the folder -o OUT_DIR under the

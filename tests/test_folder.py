@@ -129,3 +129,11 @@ def test_gatys_method_stylises_a_folder(photos, tmp_path):
     )
     assert [p.name for p in report.done] == ["a.jpg"]
     assert Image.open(tmp_path / "out" / "a.jpg").size == (64, 48)
+
+
+def test_a_folder_without_pictures_is_refused(tmp_path):
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    picture(tmp_path / "empty" / "sub" / "deep.png", 10)
+    with pytest.raises(NSTError, match="add --recursive"):
+        stylize_folder(tmp_path / "empty", "starry_night", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
