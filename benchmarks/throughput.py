@@ -165,32 +165,57 @@ def rates(work: Path, repeats: int) -> dict:
     }
 
 
-def peak_memory(work: Path, kind: str, count: int) -> float:
-    """Peak RSS in MB of a whole process that stylises ``count`` pictures or frames."""
+def peak_memory(work: Path, kind: str, count: int) -> dict:
+    """Memory in MB of a process that stylises ``count`` pictures or frames.
+
+    Returns ``{"before": RSS once the models are loaded, "during": the largest RSS sampled every
+    20 ms while stylising, "peak": the process's peak RSS (ru_maxrss, start-up included)}``.
+    """
     done = subprocess.run(
         [sys.executable, __file__, "--one", kind, str(count), str(work)],
         capture_output=True,
         text=True,
         check=True,
     )
-    return float(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def one_run(kind: str, count: int, work: Path) -> None:
-    """Child process: stylise ``count`` pictures or frames, print peak RSS in MB."""
+    """Child process: stylise ``count`` pictures or frames, print its memory (MB) as JSON."""
+    import threading
+
+    import psutil
+
+    from nst_helpers.batch import stylize_folder
     from nst_helpers.magenta import OnnxStylizer
+    from nst_helpers.video import stylize_video
 
+    onnx, process = OnnxStylizer(), psutil.Process()
     if kind == "folder":
-        from nst_helpers.batch import stylize_folder
+        source = make_folder(work / f"photos_{count}", count)
 
-        photos = make_folder(work / f"photos_{count}", count)
-        stylize_folder(photos, "starry_night", work / f"out_{count}", stylizer=OnnxStylizer())
+        def run():
+            return stylize_folder(source, "starry_night", work / f"out_{count}", stylizer=onnx)
     else:
-        from nst_helpers.video import stylize_video
+        source = make_long_clip(work / f"clip_{count}.mp4", count)
 
-        clip = make_long_clip(work / f"clip_{count}.mp4", count)
-        stylize_video(clip, "starry_night", work / f"out_{count}.mp4", stylizer=OnnxStylizer())
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        def run():
+            return stylize_video(source, "starry_night", work / f"o{count}.mp4", stylizer=onnx)
+
+    before, samples, done = process.memory_info().rss, [], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            samples.append(process.memory_info().rss)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    run()
+    done.set()
+    sampler.join()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    mb = {"before": before, "during": max(samples, default=before), "peak": peak}
+    print(json.dumps({key: round(value / 2**20, 1) for key, value in mb.items()}))
 
 
 def main() -> None:
@@ -198,6 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-rates", action="store_true", help="keep the saved rates")
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -211,8 +237,14 @@ def main() -> None:
             f"{platform.python_version()}",
             "inputs": "100 JPEGs of 384×288 cut from the bundled photos; the bundled clip "
             "(84 frames, 320×240, 24 fps); The Starry Night; offline ONNX networks",
-            **rates(work, args.repeats),
         }
+        saved = HERE / "throughput.json"
+        if args.no_rates and saved.exists():
+            result.update(
+                {k: v for k, v in json.loads(saved.read_text()).items() if "rss" not in k}
+            )
+        else:
+            result.update(rates(work, args.repeats))
         if not args.no_memory:
             result["peak_rss_mb"] = {
                 f"{kind}_{n}": peak_memory(work, kind, n)
