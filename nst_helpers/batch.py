@@ -25,7 +25,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from .errors import NSTError, check_choice
-from .images import ImageSource, load_image, save_image
+from .images import ImageSource, load_image, save_image, scale_to_max_dim
 from .streaming import Progress, StreamStylizer, run_pipeline
 
 #: Files with these suffixes are pictures to stylise (case does not matter).
@@ -227,7 +227,10 @@ def _read_pictures(photos: Path, todo, max_dim: int | None) -> Iterator[tuple]:
     """Decode each picture (the reader stage); a bad one carries its error instead."""
     for relative, target in todo:
         try:
-            yield relative, target, load_image(photos / relative, max_dim=max_dim)
+            image = load_image(photos / relative)
+            if max_dim is not None and max(image.shape[1:3]) != max_dim:  # else no resampling
+                image = scale_to_max_dim(image, max_dim)
+            yield relative, target, image
         except NSTError as exc:
             yield relative, target, exc
 
