@@ -192,13 +192,7 @@ def run_pipeline(
     failures: list[BaseException] = []
 
     def put(box: queue.Queue, item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put(box, item, stop)
 
     def read() -> None:
         try:
@@ -210,18 +204,8 @@ def run_pipeline(
             stop.set()
         put(inbox, _END)
 
-    def drain() -> None:
-        try:
-            while True:
-                item = outbox.get()
-                if item is _END:
-                    return
-                write(item)
-        except BaseException as exc:
-            failures.append(exc)
-            stop.set()
-
-    threads = [threading.Thread(target=read, daemon=True), threading.Thread(target=drain)]
+    writer = threading.Thread(target=_drain, args=(outbox, write, failures, stop))
+    threads = [threading.Thread(target=read, daemon=True), writer]
     for thread in threads:
         thread.start()
     try:
@@ -254,3 +238,27 @@ def _work_loop(inbox, outbox, work, stop, put) -> None:
             return
         if not put(outbox, work(item)):
             return
+
+
+def _put(box: queue.Queue, item: Any, stop: threading.Event) -> bool:
+    """Put ``item`` in ``box``, waiting while it is full; False if the stream was stopped."""
+    while not stop.is_set():
+        try:
+            box.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _drain(outbox: queue.Queue, write, failures: list, stop: threading.Event) -> None:
+    """The writer stage: write each result until the end mark; an exception stops the stream."""
+    try:
+        while True:
+            item = outbox.get()
+            if item is _END:
+                return
+            write(item)
+    except BaseException as exc:  # handed to the calling thread
+        failures.append(exc)
+        stop.set()
