@@ -18,13 +18,17 @@ Modules, one per topic:
 * :mod:`nst_helpers.controls` — colour preservation, mixing styles, style scale (notebook 06;
   their values and flags in :mod:`nst_helpers.control_options`);
 * :mod:`nst_helpers.adain` — AdaIN and a mean/std style loss (notebook 06);
+* :mod:`nst_helpers.batch` — a folder of photos: ``stylize_folder``;
+* :mod:`nst_helpers.video` — a video, frames streamed in and out: ``stylize_video``;
+* :mod:`nst_helpers.streaming` — the threads and queues both use, the style vector made once;
 * :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
 * :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
 * :mod:`nst_helpers.pickers` — the panels' image pickers and uploads;
 * :mod:`nst_helpers.exercises` — checkers for the notebooks' exercises;
 * :mod:`nst_helpers.teach` — student copies of the notebooks, ``python -m nst_helpers.teach``;
 * :mod:`nst_helpers.config` — settings from environment variables, and the hardware;
-* :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers``.
+* :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers`` (folders and videos:
+  :mod:`nst_helpers.cli_streams`).
 
 Every bad input raises :class:`NSTError`. Importing the package does not import TensorFlow; the
 names below load their module on first use.
@@ -46,6 +50,8 @@ _LAZY = {
     "load_backbone": "models",
     "stylize": "gatys",
     "load_stylizer": "magenta",
+    "stylize_folder": "batch",
+    "stylize_video": "video",
 }
 
 __all__ = ["NSTError", *_LAZY]

@@ -18,6 +18,9 @@ Every failure prints one line ``error: …`` on stderr that names what failed an
 * 130 — interrupted with Ctrl-C.
 
 The line says which pictures were already saved when a later one fails.
+
+A folder or a video as CONTENT runs :mod:`nst_helpers.cli_streams` instead (a folder's exit
+status is also 1 when a picture in it could not be read).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from .cli_streams import EPILOG as STREAMS_EPILOG
+from .cli_streams import run_stream, stream_kind
 from .config import BACKBONES, MAX_DIM_LIMIT, MAX_STEPS, MAX_WEIGHT, MIN_SIDE, OPTIMIZERS
 from .control_options import STYLE_SCALE_RANGE, add_control_flags, parse_style_mix
 from .errors import NSTError, check_choice, check_float, check_int
@@ -99,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
             "when that method does not run.",
             width=79,
         ),
-        epilog=EPILOG,
+        epilog=EPILOG + STREAMS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("content", nargs="?", help="content image")
@@ -115,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="a style image; repeat to mix paintings (STYLE first, then each -s, in order)",
     )
-    parser.add_argument("-o", "--output", help="output image (.png, .jpg, .webp or .bmp)")
+    parser.add_argument(
+        "-o", "--output", help="output image (.png, .jpg, .webp or .bmp), folder or video"
+    )
     parser.add_argument(
         "--method",
         help=f"{' or '.join(METHODS)} (default {METHODS[0]}: Magenta; gatys: the optimisation)",
@@ -129,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strength", type=float, help="fast: style strength 0..1 (default 1)")
     add_control_flags(parser)
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
+    parser.add_argument(
+        "--recursive", action="store_true", help="folder: include the pictures in subfolders"
+    )
     return parser
 
 
@@ -175,6 +185,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         writable), 2 on bad input, 130 on Ctrl-C.
     """
     args = build_parser().parse_args(argv)
+    try:
+        content = _one_of(args.content, args.content_opt, "content")
+        kind = stream_kind(content)
+        if kind is not None:
+            return run_stream(args, kind, content, _styles(args))
+        if args.recursive:
+            raise NSTError("--recursive applies to a folder of photos only; leave it out")
+    except NSTError as exc:
+        return _fail(str(exc), [], {}, EXIT_BAD_INPUT)
     jobs: list[Job] = []
     before: dict[Path, tuple | None] = {}
     try:
@@ -221,7 +240,7 @@ def _fail(message: str, jobs: Sequence[Job], before: dict, status: int) -> int:
 def _plan(args: argparse.Namespace) -> list[Job]:
     """Check every argument before any work; return the jobs."""
     content = _one_of(args.content, args.content_opt, "content")
-    styles = tuple(([args.style] if args.style is not None else []) + (args.style_opt or []))
+    styles = _styles(args)
     style = styles[0] if styles else None
     _check_values(args)
     args.style_mix = parse_style_mix(args.style_mix, len(styles) or 1)
@@ -280,6 +299,11 @@ def _refuse_unused_flags(args: argparse.Namespace, methods: tuple[str, ...]) -> 
             f"{flag} applies to the {method} method only, but {why}; "
             f"use --method {method} or leave {flag} out"
         )
+
+
+def _styles(args: argparse.Namespace) -> tuple[str, ...]:
+    """Every painting given: STYLE first, then each ``-s``, in order."""
+    return tuple(([args.style] if args.style is not None else []) + (args.style_opt or []))
 
 
 def _one_of(positional: str | None, option: str | None, name: str) -> str | None:

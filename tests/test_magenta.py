@@ -127,3 +127,28 @@ def test_hub_strength_below_1_runs_the_onnx_networks_not_the_module(onnx, capsys
     np.testing.assert_allclose(out, onnx(content, "starry_night", strength=0.3), atol=1e-6)
     np.testing.assert_allclose(hub(content, "starry_night"), content, atol=1e-6)
     assert module.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("available", "chosen"),
+    [
+        (["CPUExecutionProvider"], ["CPUExecutionProvider"]),
+        (
+            ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"],
+            ["CUDAExecutionProvider", "CPUExecutionProvider"],
+        ),
+        (["AzureExecutionProvider"], ["CPUExecutionProvider"]),
+    ],
+)
+def test_onnx_runs_on_cuda_when_onnxruntime_has_it(available, chosen):
+    assert magenta.onnx_providers(available) == chosen
+
+
+def test_the_onnx_notice_says_which_provider_runs(onnx):
+    assert onnx.provider in onnx.notice and onnx.provider.endswith("ExecutionProvider")
+
+
+def test_transform_with_a_style_vector_made_once_equals_the_call(onnx):
+    content, style = load_image("cat", max_dim=64), load_image("great_wave")
+    once = onnx.transform(content, onnx.style_bottleneck(style))
+    np.testing.assert_array_equal(once.numpy(), onnx(content, style).numpy())
