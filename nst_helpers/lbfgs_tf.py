@@ -91,17 +91,16 @@ def gradient_direction(x: tf.Tensor, gradient: tf.Tensor) -> tf.Tensor:
 def box_sums(values: tf.Tensor, radius: int) -> tf.Tensor:
     """Sums over the square of ``2 × radius + 1`` pixels around each pixel, cut off at the edges.
 
-    The same as :func:`nst_helpers.lbfgs._box_sums`: running totals along the rows and then the
-    columns; each sum is the running total ``radius`` places after a pixel minus the one
-    ``radius + 1`` places before it (0 before the first pixel, the whole row after the last).
+    The same as :func:`nst_helpers.lbfgs._box_sums`, by running totals along the rows and then
+    the columns: with ``radius + 1`` zeros before a row and ``radius`` after it, each pixel's sum
+    is the running total ``2 × radius + 1`` places on minus the one at its own place.
     """
     sums = values
     for axis in (1, 2):
         length = sums.shape[axis]
-        running = tf.cumsum(sums, axis=axis)
-        before = tf.zeros_like(tf.gather(running, [0] * (radius + 1), axis=axis))
-        after = tf.gather(running, [length - 1] * radius, axis=axis)
-        running = tf.concat([before, running, after], axis=axis)
+        padding = [[0, 0]] * 4
+        padding[axis] = [radius + 1, radius]
+        running = tf.cumsum(tf.pad(sums, padding), axis=axis)
         high = tf.gather(running, tf.range(2 * radius + 1, 2 * radius + 1 + length), axis=axis)
         sums = high - tf.gather(running, tf.range(length), axis=axis)
     return sums
@@ -145,17 +144,23 @@ class TensorCurvaturePairs(tf.Module):
     def pair(self, age: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         """``(s, y, ρ)`` of the pair ``age`` steps older than the newest (0: the newest)."""
         slot = (self.head - 1 - age) % self.memory
-        return self.steps[slot], self.changes[slot], self.inverse_curvatures[slot]
+        # tf.gather reads just that slot of a variable; indexing would copy the whole variable
+        return (
+            tf.gather(self.steps, slot),
+            tf.gather(self.changes, slot),
+            tf.gather(self.inverse_curvatures, slot),
+        )
 
     @tf.function
     def add(self, step: tf.Tensor, change: tf.Tensor) -> None:
         """Keep a step and its gradient change, unless the loss curved the wrong way along it."""
         curvature = dot(step, change)
         if curvature > 1e-10 * dot(change, change):
-            slot = self.head
+            slot = self.head.read_value()
             if self.count == self.memory:  # the oldest pair, in this slot, leaves the sums
-                self.sum_sy.assign_sub(self.steps[slot] * self.changes[slot])
-                self.sum_yy.assign_sub(tf.square(self.changes[slot]))
+                old_step, old_change = tf.gather(self.steps, slot), tf.gather(self.changes, slot)
+                self.sum_sy.assign_sub(old_step * old_change)
+                self.sum_yy.assign_sub(tf.square(old_change))
             self.steps[slot].assign(step)
             self.changes[slot].assign(change)
             self.inverse_curvatures[slot].assign(1.0 / curvature)
