@@ -236,7 +236,7 @@ def shared_pairs(shape: Sequence[int]) -> TensorCurvaturePairs:
     """
     shape = tuple(int(side) for side in shape)
     if shape not in _SHARED:
-        if len(_SHARED) > 2:  # each holds up to LBFGS_MEMORY_BYTES of pairs
+        if len(_SHARED) >= 2:  # each holds up to LBFGS_MEMORY_BYTES of pairs
             _SHARED.clear()
         _SHARED[shape] = TensorCurvaturePairs(lbfgs_memory(int(np.prod(shape))), shape)
     return _SHARED[shape]
