@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from inputs import load_pair
 from reference_tutorial import objective_parser
 
 from nst_helpers.config import gatys_defaults, mixed_precision_default
@@ -31,9 +32,10 @@ def main() -> None:
     # at most this many steps run in bfloat16; from here on every step is a float32 one
     float32_from = int(args.steps * MIXED_FRACTION) if mixed_precision_default() else 0
 
+    content, style = load_pair(args.content, args.style, args.max_dim)  # the reference's tensors
     result = stylize(
-        args.content,
-        args.style,
+        content,
+        style,
         backbone=args.backbone,
         max_dim=args.max_dim,
         steps=args.steps,

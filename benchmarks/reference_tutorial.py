@@ -4,7 +4,8 @@ A ``tf.Variable`` image, ``tf.keras.optimizers.Adam(learning_rate=0.02, beta_1=0
 epsilon=0.1)``, a ``@tf.function`` train step with ``tf.GradientTape``, pixels clipped to
 ``[0, 1]`` after each step, a fixed number of steps from the content image. The objective
 (backbone, layers, loss convention, weights) is the package's, so both sides of the benchmark
-minimise the same function.
+minimise the same function, and :func:`tutorial_loop` takes the content and style as tensors: the
+benchmark hands it the very tensors the package optimises with (``benchmarks/inputs.py``).
 
 Prints one JSON line: steps, seconds of optimisation, and the final loss per component.
 
@@ -18,8 +19,9 @@ import json
 import time
 
 import tensorflow as tf
+from inputs import load_pair
 
-from nst_helpers.images import load_image, save_image
+from nst_helpers.images import save_image
 from nst_helpers.layerwise import LayerwiseExtractor
 from nst_helpers.losses import style_content_loss
 from nst_helpers.models import load_backbone
@@ -39,17 +41,27 @@ def objective_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main() -> None:
-    """Run the tutorial's loop and print its result as JSON."""
-    parser = objective_parser()
-    parser.add_argument("--steps", type=int, default=1000)
-    args = parser.parse_args()
+def tutorial_loop(
+    content: tf.Tensor,
+    style: tf.Tensor,
+    steps: int,
+    weights: tuple[float, float, float],
+    backbone: str = "vgg16-hed",
+) -> tuple[tf.Tensor, dict[str, float], float]:
+    """The tutorial's loop on given tensors: ``steps`` Adam steps from ``content``.
 
-    extractor = LayerwiseExtractor(load_backbone(args.backbone, verbose=False))
-    content = load_image(args.content, max_dim=args.max_dim)
-    style = load_image(args.style, max_dim=args.max_dim)
+    Args:
+        content: The content picture, ``[1, H, W, 3]`` in ``[0, 1]``, as the package loads it.
+        style: The style picture, likewise.
+        steps: Adam steps.
+        weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
+        backbone: The package's backbone name.
+
+    Returns:
+        The final picture, its loss per component, and the seconds the steps took.
+    """
+    extractor = LayerwiseExtractor(load_backbone(backbone, verbose=False))
     targets = {"content": extractor(content)["content"], "style": extractor(style)["style"]}
-    weights = (args.content_weight, args.style_weight, args.tv_weight)
 
     def losses_of(image):
         return style_content_loss(extractor(image), targets, image, *weights)
@@ -66,10 +78,21 @@ def main() -> None:
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
 
     start = time.perf_counter()
-    for _ in range(args.steps):
+    for _ in range(steps):
         train_step(image)
     final = {name: float(value) for name, value in losses_of(image).items()}
-    seconds = time.perf_counter() - start
+    return tf.convert_to_tensor(image), final, time.perf_counter() - start
+
+
+def main() -> None:
+    """Run the tutorial's loop and print its result as JSON."""
+    parser = objective_parser()
+    parser.add_argument("--steps", type=int, default=1000)
+    args = parser.parse_args()
+
+    content, style = load_pair(args.content, args.style, args.max_dim)
+    weights = (args.content_weight, args.style_weight, args.tv_weight)
+    image, final, seconds = tutorial_loop(content, style, args.steps, weights, args.backbone)
     if args.output:
         save_image(image, args.output)
     print(json.dumps({"steps": args.steps, "seconds": seconds, "losses": final}))

@@ -2,14 +2,20 @@
 
 Run on a quiet machine (nothing else busy), from the repository root:
 
-    python benchmarks/run_benchmarks.py                 # 256 and 512 px; takes about an hour
-    python benchmarks/run_benchmarks.py --sizes 256     # the headline comparison only
+    python benchmarks/run_benchmarks.py --quick         # a few minutes, on any machine (GPU too)
+    python benchmarks/run_benchmarks.py --sizes 256     # every pair at 256 px; over an hour
+    python benchmarks/run_benchmarks.py                 # 256 and 512 px; several hours
 
-Each Gatys run is a whole process, timed from start to exit (start-up included):
+``--quick`` (``benchmarks/quick.py``) prints how a step's time splits between the network and the
+L-BFGS solver, and Adam's and L-BFGS's time to the same loss on one small pair, and writes
+nothing. The full run compares, on every pair of ``benchmarks/inputs.py`` (one of them square),
+both programs given **the same pixels**: each pair is resized once and written as PNGs that both
+sides load (``inputs.prepare_pair``). Each Gatys run is a whole process, timed from start to exit
+(start-up included):
 
 * reference — ``benchmarks/reference_tutorial.py``: the TF tutorial's loop (Adam lr 0.02,
   β1 0.99, ε 0.1, 1000 steps from the content image, pixels clipped to [0, 1]);
-* package — ``python -m nst_helpers tuebingen starry_night --method gatys --backbone vgg16-hed
+* package — ``python -m nst_helpers CONTENT.png STYLE.png --method gatys --backbone vgg16-hed
   --max-dim N --style-weight 1 --content-weight 1e4 --tv-weight 0.05``, everything else default
   (on a CPU that computes bfloat16 natively, the first half of the steps run in bfloat16);
 * package, float32 — the same with ``--float32``: what CPUs without native bfloat16 run;
@@ -19,8 +25,9 @@ Each Gatys run is a whole process, timed from start to exit (start-up included):
 Both minimise the same objective. Peak RSS is each process's own (``wait4``). The fast path is
 timed in-process against the bare onnxruntime calls on the same prepared arrays.
 
-Writes ``benchmarks/results.json`` (sizes not run keep their earlier figures) and a side-by-side
-picture per size into ``benchmarks/``.
+Reports per pair the time ratios (package / reference) and the loss ratio, and the worst pair.
+Writes ``benchmarks/results.json`` (sizes not run keep their earlier figures; an entry of the
+earlier one-pair format is read as that pair's) and a side-by-side picture per size and pair.
 """
 
 from __future__ import annotations
@@ -35,9 +42,13 @@ import sys
 import time
 from pathlib import Path
 
+from inputs import PAIRS, pair_key, prepare_pair
+
 HERE = Path(__file__).resolve().parent
 OBJECTIVE = ["--style-weight", "1", "--content-weight", "1e4", "--tv-weight", "0.05"]
 ENV = {**os.environ, "NST_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+#: The memory measurement's pictures (bundled names: each side resizes them to 1024 px itself).
+MEMORY_PAIR = ("tuebingen", "starry_night")
 
 
 def timed(command: list[str]) -> dict:
@@ -64,17 +75,20 @@ def script_run(script: str, *arguments: object) -> dict:
     return {**json.loads(run["stdout"].strip().splitlines()[-1]), **run}
 
 
-def reference(size: int, steps: int, output: Path) -> dict:
-    """The TF tutorial's loop as a whole process."""
+def reference(size: int, steps: int, output: Path, inputs: tuple[Path, Path]) -> dict:
+    """The TF tutorial's loop as a whole process, on the pair's prepared PNGs."""
     return script_run(
-        "reference_tutorial.py", "--max-dim", size, "--steps", steps, "-o", output, *OBJECTIVE
-    )
+        "reference_tutorial.py", "--max-dim", size, "--steps", steps, "-o", output, *OBJECTIVE,
+        "--content", inputs[0], "--style", inputs[1],
+    )  # fmt: skip
 
 
-def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
+def package(
+    size: int, output: Path, extra: list[str] | None = None, inputs: tuple = MEMORY_PAIR
+) -> dict:
     """The package's command line with default settings on the same objective."""
     run = timed(
-        [sys.executable, "-m", "nst_helpers", "tuebingen", "starry_night", "-o", str(output),
+        [sys.executable, "-m", "nst_helpers", str(inputs[0]), str(inputs[1]), "-o", str(output),
          "--method", "gatys", "--backbone", "vgg16-hed", "--max-dim", str(size), "--force",
          *OBJECTIVE, *(extra or [])]
     )  # fmt: skip
@@ -93,11 +107,12 @@ def package(size: int, output: Path, extra: list[str] | None = None) -> dict:
     }
 
 
-def package_until(size: int, target: float, output: Path) -> dict:
+def package_until(size: int, target: float, output: Path, inputs: tuple[Path, Path]) -> dict:
     """The package's loop, as a whole process, stopped once its loss reaches ``target``."""
     return script_run(
-        "package_until.py", "--max-dim", size, "--target", target, "-o", output, *OBJECTIVE
-    )
+        "package_until.py", "--max-dim", size, "--target", target, "-o", output, *OBJECTIVE,
+        "--content", inputs[0], "--style", inputs[1],
+    )  # fmt: skip
 
 
 def fast_path_latency(repeats: int = 20) -> dict:
@@ -153,9 +168,9 @@ def side_by_side(panels: list[tuple[Path, str]], output: Path) -> None:
     sheet.save(output)
 
 
-def side_by_side_of(size: int, entry: dict) -> None:
-    """The benchmark's picture for one size: reference, package defaults (mixed and float32),
-    package to the reference's loss."""
+def side_by_side_of(size: int, key: str, entry: dict) -> None:
+    """The benchmark's picture for one size and pair: reference, package defaults (mixed and
+    float32), package to the reference's loss."""
     runs = (
         ("reference", "reference", "reference"),
         ("package", "package", "package defaults"),
@@ -164,84 +179,159 @@ def side_by_side_of(size: int, entry: dict) -> None:
     )
     panels = [
         (
-            HERE / f"{stem}_{size}.png",
-            f"{label}: loss {entry[key]['losses']['total']:.0f}, {entry[key]['seconds']:.0f} s",
+            HERE / f"{stem}_{size}_{key}.png",
+            f"{label}: loss {entry[run]['losses']['total']:.0f}, {entry[run]['seconds']:.0f} s",
         )
-        for key, stem, label in runs
+        for run, stem, label in runs
     ]
-    side_by_side(panels, HERE / f"side_by_side_{size}.png")
+    side_by_side(panels, HERE / f"side_by_side_{size}_{key}.png")
+
+
+def gatys_pair(size: int, content: str, style: str, reference_steps: int) -> dict:
+    """The four runs on one pair at one size, both programs on the same prepared pixels."""
+    key = pair_key(content, style)
+    inputs = prepare_pair(content, style, size, HERE / "inputs")
+    ref = reference(size, reference_steps, HERE / f"reference_{size}_{key}.png", inputs)
+    ours = package(size, HERE / f"package_{size}_{key}.png", inputs=inputs)
+    plain = package(size, HERE / f"package_float32_{size}_{key}.png", ["--float32"], inputs)
+    target = ref["losses"]["total"]
+    until = package_until(size, target, HERE / f"package_until_{size}_{key}.png", inputs)
+    entry = {
+        "inputs": "the same prepared PNGs on both sides (benchmarks/inputs.py)",
+        "reference": ref,
+        "package": ours,
+        "package_float32": plain,
+        "package_until_reference_loss": until,
+    }
+    side_by_side_of(size, key, entry)
+    return {**entry, **ratios(entry)}
+
+
+def ratios(entry: dict) -> dict:
+    """Package ÷ reference: the defaults' time and final loss, and the time to the reference's
+    loss (``None`` if the package never reached it)."""
+    ref = entry["reference"]
+    until = entry["package_until_reference_loss"]
+    return {
+        "time_ratio": entry["package"]["seconds"] / ref["seconds"],
+        "time_ratio_float32": entry["package_float32"]["seconds"] / ref["seconds"],
+        "loss_ratio": entry["package"]["losses"]["total"] / ref["losses"]["total"],
+        "time_ratio_to_reference_loss": (
+            until["seconds"] / ref["seconds"] if until.get("reached", True) else None
+        ),
+    }
+
+
+def worst(pairs: dict) -> dict:
+    """The worst pair's figure for each ratio (an unreached loss is the worst of all)."""
+    found = {}
+    for name in ("time_ratio", "time_ratio_float32", "loss_ratio", "time_ratio_to_reference_loss"):
+        values = [entry.get(name) for entry in pairs.values()]
+        found[name] = None if None in values else max(values)
+    return found
+
+
+def migrate(entry: dict) -> dict:
+    """An entry of the earlier one-pair format (Tübingen + The Starry Night) as a multi-pair one."""
+    if "pairs" in entry:
+        return entry
+    old = {**entry, "inputs": "each side resized the bundled pictures itself, the same way"}
+    old.setdefault("package_float32", old["package"])
+    pairs = {pair_key("tuebingen", "starry_night"): {**old, **ratios(old)}}
+    return {"pairs": pairs, "worst": worst(pairs)}
+
+
+def gatys_comparison(args: argparse.Namespace, earlier: dict) -> tuple[dict, list]:
+    """Every size and pair asked for; sizes not run keep their earlier figures."""
+    results = {
+        size: migrate(entry) for size, entry in earlier.items() if int(size) not in args.sizes
+    }
+    rows = []
+    for size in args.sizes:
+        pairs = {}
+        for content, style in args.pairs:
+            key = pair_key(content, style)
+            pairs[key] = entry = gatys_pair(size, content, style, args.reference_steps)
+            for name, run in (
+                ("reference (Adam, tutorial)", entry["reference"]),
+                ("package (defaults)", entry["package"]),
+                ("package --float32", entry["package_float32"]),
+                ("package until reference's loss", entry["package_until_reference_loss"]),
+            ):
+                seconds = run["seconds"] / entry["reference"]["seconds"]
+                rows.append((f"{size} px {key} {name}", run, seconds))
+        results[str(size)] = {"pairs": pairs, "worst": worst(pairs)}
+    return dict(sorted(results.items(), key=lambda item: int(item[0]))), rows
 
 
 def main() -> None:
     """Run the benchmark, print a table and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few minutes; writes nothing")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    parser.add_argument(
+        "--pairs", nargs="+", default=[pair_key(*pair) for pair in PAIRS], help="content+style"
+    )
     parser.add_argument("--reference-steps", type=int, default=1000)
-    parser.add_argument("--memory-steps", type=int, default=5)
+    parser.add_argument("--memory-steps", type=int, default=5, help="0: skip the memory runs")
     args = parser.parse_args()
+    if args.quick:
+        import quick
+
+        quick.main()
+        return
+    args.pairs = [tuple(pair.split("+")) for pair in args.pairs]
 
     saved = HERE / "results.json"
     earlier = json.loads(saved.read_text()).get("gatys", {}) if saved.exists() else {}
     results: dict = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        # sizes not run this time keep their earlier figures
-        "gatys": {size: entry for size, entry in earlier.items() if int(size) not in args.sizes},
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
     }
-    rows = []
-    for size in args.sizes:
-        ref = reference(size, args.reference_steps, HERE / f"reference_{size}.png")
-        ours = package(size, HERE / f"package_{size}.png")
-        plain = package(size, HERE / f"package_float32_{size}.png", ["--float32"])
-        until = package_until(size, ref["losses"]["total"], HERE / f"package_until_{size}.png")
-        ratio = ours["seconds"] / ref["seconds"]
-        results["gatys"][str(size)] = {
-            "reference": ref,
-            "package": ours,
-            "package_float32": plain,
-            "package_until_reference_loss": until,
-            "time_ratio": ratio,
-            "time_ratio_to_reference_loss": until["seconds"] / ref["seconds"],
-        }
-        side_by_side_of(size, results["gatys"][str(size)])
-        for name, run in (
-            ("reference (Adam, tutorial)", ref),
-            ("package (defaults)", ours),
-            ("package --float32", plain),
-            ("package until reference's loss", until),
-        ):
-            rows.append((f"{size} px {name}", run, run["seconds"] / ref["seconds"]))
+    results["gatys"], rows = gatys_comparison(args, earlier)
 
-    memory = {}
-    for label, extra in (("package adam", ["--optimizer", "adam"]), ("package lbfgs", [])):
-        run = package(1024, HERE / "memory_1024.png", [*extra, "--steps", str(args.memory_steps)])
-        memory[label] = run["peak_rss_mb"]
-    memory["reference"] = reference(1024, args.memory_steps, HERE / "memory_1024.png")[
-        "peak_rss_mb"
-    ]
-    (HERE / "memory_1024.png").unlink(missing_ok=True)
-    results["memory_1024_peak_rss_mb"] = memory
+    earlier_all = json.loads(saved.read_text()) if saved.exists() else {}
+    results["memory_1024_peak_rss_mb"] = (
+        memory_peaks(args.memory_steps)
+        if args.memory_steps
+        else earlier_all.get("memory_1024_peak_rss_mb", {})
+    )
     results["fast_path_seconds"] = fast_path_latency()
 
     for entry in results["gatys"].values():
-        for run in entry.values():
-            if isinstance(run, dict):
-                run.pop("stdout", None)
-    results["gatys"] = dict(sorted(results["gatys"].items(), key=lambda item: int(item[0])))
+        for pair in entry["pairs"].values():
+            for run in pair.values():
+                if isinstance(run, dict):
+                    run.pop("stdout", None)
     saved.write_text(json.dumps(results, indent=2))
 
     print_summary(results, rows)
 
 
+def memory_peaks(steps: int) -> dict:
+    """Peak RSS (MB) of a few steps at ``max_dim`` 1024: the package with Adam and with L-BFGS,
+    and the reference."""
+    memory = {}
+    for label, extra in (("package adam", ["--optimizer", "adam"]), ("package lbfgs", [])):
+        run = package(1024, HERE / "memory_1024.png", [*extra, "--steps", str(steps)])
+        memory[label] = run["peak_rss_mb"]
+    memory["reference"] = reference(1024, steps, HERE / "memory_1024.png", MEMORY_PAIR)[
+        "peak_rss_mb"
+    ]
+    (HERE / "memory_1024.png").unlink(missing_ok=True)
+    return memory
+
+
 def print_summary(results: dict, rows: list) -> None:
     """Print the table of runs, the memory peaks and the fast path's latency."""
     print(f"Machine: {results['machine']}")
-    print(f"{'run':40} {'wall s':>7} {'ratio':>6} {'steps':>6} {'total':>9} {'content':>9} "
+    print(f"{'run':64} {'wall s':>7} {'ratio':>6} {'steps':>6} {'total':>9} {'content':>9} "
           f"{'style':>9} {'tv':>9} {'peak MB':>8}")  # fmt: skip
     for name, run, ratio in rows:
         loss = run["losses"]
-        print(f"{name:40} {run['seconds']:7.1f} {ratio:6.2f} {run['steps']:6d} {loss['total']:9.0f} "
+        print(f"{name:64} {run['seconds']:7.1f} {ratio:6.2f} {run['steps']:6d} {loss['total']:9.0f} "
               f"{loss['content']:9.0f} {loss['style']:9.0f} {loss['total_variation']:9.0f} "
               f"{run['peak_rss_mb']:8.0f}")  # fmt: skip
+    print_ratios(results["gatys"])
     print(
         "Peak RSS at max_dim 1024 (MB):",
         {k: round(v) for k, v in results["memory_1024_peak_rss_mb"].items()},
@@ -249,6 +339,16 @@ def print_summary(results: dict, rows: list) -> None:
     fast = results["fast_path_seconds"]
     print(f"Fast path: package {fast['package'] * 1000:.0f} ms, bare onnxruntime "
           f"{fast['bare_onnxruntime'] * 1000:.0f} ms, ratio {fast['ratio']:.2f}")  # fmt: skip
+
+
+def print_ratios(gatys: dict) -> None:
+    """Per size: each pair's ratios (package ÷ reference) and the worst pair's."""
+    names = ("time_ratio", "time_ratio_float32", "loss_ratio", "time_ratio_to_reference_loss")
+    print(f"{'size and pair':40}" + "".join(f"{name:>30}" for name in names))
+    for size, entry in gatys.items():
+        for key, figures in [*entry["pairs"].items(), ("worst pair", entry["worst"])]:
+            cells = ["never" if figures.get(n) is None else f"{figures[n]:.3f}" for n in names]
+            print(f"{size + ' px ' + key:40}" + "".join(f"{cell:>30}" for cell in cells))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ Modules, one per topic:
 * :mod:`nst_helpers.gatys` — the Gatys et al. loop with Adam or L-BFGS (its old name,
   ``nst_helpers.optimize``, still imports);
 * :mod:`nst_helpers.adam` — the Adam update with the TF tutorial's settings;
-* :mod:`nst_helpers.lbfgs` — the projected L-BFGS solver the loop uses;
+* :mod:`nst_helpers.lbfgs` — the projected L-BFGS solver in NumPy (taken apart in notebook 05);
+* :mod:`nst_helpers.lbfgs_tf` — the same solver in TensorFlow ops, which the loop runs;
 * :mod:`nst_helpers.runlog` — a run's history, best image and stopping rules;
 * :mod:`nst_helpers.magenta` — the Magenta arbitrary-image-stylization fast path (its old name,
   ``nst_helpers.fast``, still imports);

@@ -6,8 +6,9 @@ on the pixels. Each step is notebook 03's ``train_step``: the network measures t
 
 * ``"adam"`` — the TensorFlow tutorial's settings (:data:`ADAM_SETTINGS`), pixels clipped to
   ``[0, 1]`` after each step, as in the notebook;
-* ``"lbfgs"`` — projected L-BFGS (:mod:`nst_helpers.lbfgs`), which asks the loop for the loss and
-  gradient where it wants them and keeps the pixels in ``[0, 1]`` itself.
+* ``"lbfgs"`` — projected L-BFGS (:mod:`nst_helpers.lbfgs`, run as TensorFlow ops by
+  :mod:`nst_helpers.lbfgs_tf`), which asks the loop for the loss and gradient where it wants them
+  and keeps the pixels in ``[0, 1]`` itself.
 
 One *step* is one forward and backward pass for both, so step counts and times compare directly.
 A :class:`~nst_helpers.runlog.RunLog` keeps the books: loss history, best image, snapshots,
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
-from . import controls, lbfgs
+from . import controls, lbfgs_tf
 from .adam import ADAM_SETTINGS, adam_step
 from .config import (
     MAX_DIM_LIMIT,
@@ -302,7 +303,11 @@ class GatysStylizer:
         weights: dict,
         schedule: PrecisionSchedule,
     ) -> None:
-        """Hand the picture to :func:`nst_helpers.lbfgs.minimize`, measuring where it asks.
+        """Hand the picture to the L-BFGS solver, measuring where it asks.
+
+        The solver is :func:`nst_helpers.lbfgs_tf.minimize`: notebook 05's
+        :func:`nst_helpers.lbfgs.minimize` as TensorFlow ops, so the picture, its gradient and
+        the curvature pairs stay on the device that runs the network (a GPU's, if there is one).
 
         Args:
             run: The run's books; the solver stops when :meth:`measure_step` says the run is over.
@@ -311,19 +316,12 @@ class GatysStylizer:
             weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
             schedule: Which steps run in bfloat16 (mixed precision) and which in float32.
         """
-        shape = image.shape
         run.guard_explosion = False  # the line search may try a far-off point and back off
 
-        def loss_and_gradient(x: np.ndarray, precision: str):
-            measured = self.measure_step(
-                run, tf.constant(x.reshape(shape)), targets, weights, precision
-            )
-            if measured is None:
-                return None
-            loss, grad = measured
-            return loss, grad.numpy().ravel()
+        def loss_and_gradient(x: tf.Tensor, precision: str):
+            return self.measure_step(run, x, targets, weights, precision)
 
-        _, why = lbfgs.minimize(loss_and_gradient, np.asarray(image, np.float32), shape, schedule)
+        _, why = lbfgs_tf.minimize(loss_and_gradient, image, schedule)
         if why:
             run.stop_reason = f"converged: {why} (step {run.last_step})"
 

@@ -1,4 +1,8 @@
-"""Projected L-BFGS: the solver the Gatys loop (:mod:`nst_helpers.gatys`) uses by default.
+"""Projected L-BFGS in NumPy: the Gatys loop's solver, written to be read (notebook 05).
+
+The loop (:mod:`nst_helpers.gatys`) runs the same solver as TensorFlow ops,
+:mod:`nst_helpers.lbfgs_tf`, so that on a GPU the picture never leaves the device; the tests
+check that the two take the same steps.
 
 :func:`minimize` lowers a function of a picture whose values must stay in ``[0, 1]``. It knows
 nothing of networks or images beyond their shape: it asks a function
