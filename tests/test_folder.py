@@ -137,3 +137,20 @@ def test_a_folder_without_pictures_is_refused(tmp_path):
     with pytest.raises(NSTError, match="add --recursive"):
         stylize_folder(tmp_path / "empty", "starry_night", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--preserve-color", "luminance"], "--preserve-color"),
+        (["-s", "great_wave"], "mixing paintings"),
+        (["--style-mix", "1"], "mixing paintings"),
+    ],
+)
+def test_cli_refuses_the_one_picture_controls_for_a_folder(photos, tmp_path, capsys, flags, named):
+    from nst_helpers.cli import main
+
+    status = main([str(photos), "starry_night", "-o", str(tmp_path / "out"), *flags])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and err[0].startswith("error: ") and named in err[0]
+    assert not (tmp_path / "out").exists()
