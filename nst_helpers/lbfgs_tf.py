@@ -71,15 +71,19 @@ def quasi_newton_direction(
     free = free_values(x, gradient)
     q = tf.where(free, gradient, 0.0)
     alphas = tf.TensorArray(tf.float32, size=pairs.memory)
-    for age in tf.range(pairs.count):  # newest pair first
+    # Both loops run over every slot, a slot without a pair adding exactly 0 (``kept`` is 0):
+    # a fixed number of turns lets XLA compile them once, not once per number of pairs.
+    for age in tf.range(pairs.memory):  # newest pair first
         s, y, rho = pairs.pair(age)
-        alpha = rho * dot(s, q)
+        kept = tf.cast(age < pairs.count, tf.float32)
+        alpha = kept * rho * dot(s, q)
         alphas = alphas.write(age, alpha)
         q -= alpha * y
     q = pairs.initial_step(q)
-    for age in tf.range(pairs.count - 1, -1, -1):  # oldest pair first
+    for age in tf.range(pairs.memory - 1, -1, -1):  # oldest pair first
         s, y, rho = pairs.pair(age)
-        q += (alphas.read(age) - rho * dot(y, q)) * s
+        kept = tf.cast(age < pairs.count, tf.float32)
+        q += kept * (alphas.read(age) - rho * dot(y, q)) * s
     return -tf.where(free, q, 0.0)
 
 
