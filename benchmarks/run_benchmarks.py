@@ -37,6 +37,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -199,6 +200,9 @@ def gatys_pair(size: int, content: str, style: str, reference_steps: int) -> dic
         plain = package(size, HERE / f"package_float32_{size}_{key}.png", ["--float32"], inputs)
     else:  # without native bfloat16 the defaults run every step in float32: the same run
         plain = {**ours, "note": "the defaults' run: this CPU has no native bfloat16"}
+        shutil.copyfile(
+            HERE / f"package_{size}_{key}.png", HERE / f"package_float32_{size}_{key}.png"
+        )
     target = ref["losses"]["total"]
     until = package_until(size, target, HERE / f"package_until_{size}_{key}.png", inputs)
     entry = {

@@ -115,6 +115,16 @@ def box_sums(values: tf.Tensor, radius: int) -> tf.Tensor:
     return sums
 
 
+def xla_compiles_here() -> bool:
+    """Whether XLA compiles for every device here: CPUs and CUDA GPUs, not other plugins (Metal).
+
+    A CUDA GPU lists its compute capability; a GPU from another plugin does not, and there the
+    recursion runs as plain TensorFlow ops (the same values, more kernel launches).
+    """
+    gpus = tf.config.list_physical_devices("GPU")
+    return all("compute_capability" in tf.config.experimental.get_device_details(g) for g in gpus)
+
+
 class TensorCurvaturePairs(tf.Module):
     """:class:`nst_helpers.lbfgs.CurvaturePairs` in fixed-size variables: a ring buffer of pairs.
 
@@ -148,7 +158,8 @@ class TensorCurvaturePairs(tf.Module):
         self.sum_sy, self.sum_yy = zeros(), zeros()
         # XLA fuses the recursion's many small passes over the picture into a few kernels
         self._two_loop = tf.function(
-            lambda x, gradient: quasi_newton_direction(x, gradient, self), jit_compile=True
+            lambda x, gradient: quasi_newton_direction(x, gradient, self),
+            jit_compile=xla_compiles_here(),
         )
 
     def __len__(self) -> int:

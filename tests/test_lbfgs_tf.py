@@ -54,6 +54,20 @@ def test_scale_initial_step_and_direction_equal_the_numpy_ones(count, per_region
     assert expected is not None and bool(moves) and close(direction, expected)
 
 
+@pytest.mark.parametrize("count", [2, 7])
+def test_the_recursion_without_xla_gives_the_compiled_ones_direction(count):
+    """Where XLA does not compile (a GPU plugin without it), the plain ops run: the same step."""
+    rng = np.random.default_rng(count)
+    _, tensor_pairs = both_pairs(rng, count)
+    x = tf.constant(rng.choice([0.0, 0.5, 1.0], SHAPE).astype(np.float32))
+    gradient = tf.constant(rng.standard_normal(SHAPE).astype(np.float32))
+    plain = tf.function(lambda a, b: lbfgs_tf.quasi_newton_direction(a, b, tensor_pairs))
+    compiled = tensor_pairs._two_loop(x, gradient)
+    assert lbfgs_tf.xla_compiles_here()  # this machine's CPU: the compiled one is tested above
+    assert close(plain(x, gradient), compiled.numpy())
+    assert not close(plain(x, gradient), -gradient.numpy())  # the pairs changed the step
+
+
 def test_an_uphill_direction_falls_back_to_the_gradient_and_forgets_the_pairs():
     rng = np.random.default_rng(0)
     _, tensor_pairs = both_pairs(rng, 3, per_region=False, smoothing=False)
