@@ -60,3 +60,20 @@ def test_both_sides_start_from_the_same_tensors_and_measure_the_same_loss(
     )
     assert np.array_equal(load_image(start).numpy(), seen[0])  # the package's first picture
     assert result.history["total"][0] == pytest.approx(reference["losses"]["total"], rel=1e-4)
+
+
+def test_a_reference_run_is_reused_only_on_the_same_pixels_and_steps(tmp_path):
+    import run_benchmarks
+
+    paths = inputs.prepare_pair("cat", "great_wave", SIZE, tmp_path)
+    fingerprint = run_benchmarks.inputs_fingerprint(paths)
+    saved = {"steps": 1000, "seconds": 800.0, "inputs_sha256": fingerprint}
+    earlier = {str(SIZE): {"pairs": {"cat+great_wave": {"reference": saved}}}}
+
+    reused = run_benchmarks.earlier_reference(earlier, SIZE, "cat+great_wave", 1000, fingerprint)
+    assert reused["seconds"] == 800.0 and reused["reused"] is True
+    assert not run_benchmarks.earlier_reference(earlier, SIZE, "cat+great_wave", 500, fingerprint)
+    assert not run_benchmarks.earlier_reference(earlier, 128, "cat+great_wave", 1000, fingerprint)
+    other = inputs.prepare_pair("cat", "the_scream", SIZE, tmp_path)  # another painting
+    changed = run_benchmarks.inputs_fingerprint(other)
+    assert not run_benchmarks.earlier_reference(earlier, SIZE, "cat+great_wave", 1000, changed)
