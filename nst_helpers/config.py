@@ -181,8 +181,9 @@ def gatys_defaults() -> dict[str, int]:
 
     Returns:
         ``{"max_dim": 512, "steps": 500}`` on a GPU; ``{"max_dim": 256, "steps": 290}`` on a CPU:
-        about a minute and a half, enough for L-BFGS to pass the loss that 1000 steps of the
-        TensorFlow tutorial's Adam reach (``benchmarks/``).
+        a minute and a half to four minutes on 2 cores (with and without native bfloat16). On
+        one of the benchmark's three pairs that passes the loss of the TensorFlow tutorial's 1000
+        Adam steps; on the other two it ends about a fifth above it (``benchmarks/``, README).
     """
     return {"max_dim": 512, "steps": 500} if has_gpu() else {"max_dim": 256, "steps": 290}
 
