@@ -226,7 +226,7 @@ def gatys_pair(
     inputs = prepare_pair(content, style, size, HERE / "inputs")
     fingerprint = inputs_fingerprint(inputs)
     ref = earlier_reference(earlier or {}, size, key, reference_steps, fingerprint)
-    if not ref:
+    if not ref or not (HERE / f"reference_{size}_{key}.png").exists():  # its picture is needed
         ref = reference(size, reference_steps, HERE / f"reference_{size}_{key}.png", inputs)
         ref.update(inputs_sha256=fingerprint, measured=time.strftime("%Y-%m-%d %H:%M %Z"))
     ours = package(size, HERE / f"package_{size}_{key}.png", inputs=inputs)

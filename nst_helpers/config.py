@@ -183,7 +183,7 @@ def gatys_defaults() -> dict[str, int]:
         ``{"max_dim": 512, "steps": 500}`` on a GPU; ``{"max_dim": 256, "steps": 290}`` on a CPU:
         a minute and a half to four minutes on 2 cores (with and without native bfloat16). On
         one of the benchmark's three pairs that passes the loss of the TensorFlow tutorial's 1000
-        Adam steps; on the other two it ends about a fifth above it (``benchmarks/``, README).
+        Adam steps; on the other two it ends 16–20 % above it (``benchmarks/``, README).
     """
     return {"max_dim": 512, "steps": 500} if has_gpu() else {"max_dim": 256, "steps": 290}
 
