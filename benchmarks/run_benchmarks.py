@@ -225,9 +225,10 @@ def gatys_pair(
     key = pair_key(content, style)
     inputs = prepare_pair(content, style, size, HERE / "inputs")
     fingerprint = inputs_fingerprint(inputs)
+    picture = HERE / f"reference_{size}_{key}.png"  # the side-by-side needs it too
     ref = earlier_reference(earlier or {}, size, key, reference_steps, fingerprint)
-    if not ref or not (HERE / f"reference_{size}_{key}.png").exists():  # its picture is needed
-        ref = reference(size, reference_steps, HERE / f"reference_{size}_{key}.png", inputs)
+    if not ref or not picture.exists():
+        ref = reference(size, reference_steps, picture, inputs)
         ref.update(inputs_sha256=fingerprint, measured=time.strftime("%Y-%m-%d %H:%M %Z"))
     ours = package(size, HERE / f"package_{size}_{key}.png", inputs=inputs)
     if mixed_precision_default():
@@ -292,9 +293,9 @@ def gatys_comparison(args: argparse.Namespace, earlier: dict) -> tuple[dict, lis
     rows = []
     for size in args.sizes:
         pairs = {}
+        reuse = earlier if args.reuse_reference else None
         for content, style in args.pairs:
             key = pair_key(content, style)
-            reuse = earlier if args.reuse_reference else None
             pairs[key] = entry = gatys_pair(size, content, style, args.reference_steps, reuse)
             for name, run in (
                 ("reference (Adam, tutorial)", entry["reference"]),

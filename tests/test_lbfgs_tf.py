@@ -62,10 +62,11 @@ def test_the_recursion_without_xla_gives_the_compiled_ones_direction(count):
     x = tf.constant(rng.choice([0.0, 0.5, 1.0], SHAPE).astype(np.float32))
     gradient = tf.constant(rng.standard_normal(SHAPE).astype(np.float32))
     plain = tf.function(lambda a, b: lbfgs_tf.quasi_newton_direction(a, b, tensor_pairs))
+    step = plain(x, gradient)
     compiled = tensor_pairs._two_loop(x, gradient)
     assert lbfgs_tf.xla_compiles_here()  # this machine's CPU: the compiled one is tested above
-    assert close(plain(x, gradient), compiled.numpy())
-    assert not close(plain(x, gradient), -gradient.numpy())  # the pairs changed the step
+    assert close(step, compiled.numpy())
+    assert not close(step, -gradient.numpy())  # the pairs changed the step
 
 
 def test_an_uphill_direction_falls_back_to_the_gradient_and_forgets_the_pairs():
