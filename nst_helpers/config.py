@@ -166,13 +166,15 @@ def device_summary() -> str:
     return f"No GPU: running on the CPU ({os.cpu_count()} cores) with CPU-sized defaults."
 
 
-#: Seconds per Gatys step (forward and backward) per pixel, measured on a 2-core CPU at 256×192
-#: px with the VGG16 backbone (about 0.36 s a step in float32, 0.2 s in bfloat16), and a rough
-#: figure for a Colab T4 GPU.
+#: Seconds per Gatys step (forward and backward) per pixel with the offline VGG16 backbone:
+#: measured on a 2-core CPU without native bfloat16 (0.87 s a step at 256×192 px, the benchmark's
+#: three pairs at 256 px); a bfloat16 step takes 0.56 of a float32 one on a CPU that has it (0.2 s
+#: against 0.36 s on a faster 2-core machine). The GPU figure is the README's estimate for a
+#: Colab T4 (about 0.1 s a step at 512×384), not a measurement.
 SECONDS_PER_PIXEL_STEP = {
-    "cpu": 0.36 / (256 * 192),
-    "cpu-bfloat16": 0.2 / (256 * 192),
-    "gpu": 0.03 / (512 * 384),
+    "cpu": 0.87 / (256 * 192),
+    "cpu-bfloat16": 0.87 * 0.2 / 0.36 / (256 * 192),
+    "gpu": 0.1 / (512 * 384),
 }
 
 
@@ -181,9 +183,10 @@ def gatys_defaults() -> dict[str, int]:
 
     Returns:
         ``{"max_dim": 512, "steps": 500}`` on a GPU; ``{"max_dim": 256, "steps": 290}`` on a CPU:
-        a minute and a half to four minutes on 2 cores (with and without native bfloat16). On
-        one of the benchmark's three pairs that passes the loss of the TensorFlow tutorial's 1000
-        Adam steps; on the other two it ends 16–20 % above it (``benchmarks/``, README).
+        four to five and a half minutes on 2 cores without native bfloat16, less on faster CPUs
+        and those with it. On one of the benchmark's three pairs that passes the loss of the
+        TensorFlow tutorial's 1000 Adam steps; on the other two it ends 16–20 % above it
+        (``benchmarks/``, README).
     """
     return {"max_dim": 512, "steps": 500} if has_gpu() else {"max_dim": 256, "steps": 290}
 
