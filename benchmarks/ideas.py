@@ -13,6 +13,13 @@ on a pair's prepared PNGs (``benchmarks/inputs.py``), changed in one way:
 * ``textbook`` — neither the per-region step scale nor the smoothed initial step;
 * ``colour`` — the initial step also multiplied by ``(C Cᵀ)^½`` (trace 3), ``C`` the square root
   of natural images' colour correlation (decorrelated colour, Mordvintsev et al., 2018);
+* ``pyramid`` — the initial step of a Laplacian-pyramid parameterisation instead of the smoothing:
+  the picture as the sum of levels at 1, 2, 4, … 32 pixels, each level's values the solver's
+  variables, amounts (but for the bounds) to L-BFGS on the picture with the initial step
+  ``Σ_k P_k P_kᵀ``, ``P_k`` spreading a level-``k`` value over its ``2^k × 2^k`` block
+  (Mordvintsev et al., 2018); here with the per-region scale, as the smoothing has it;
+  ``pyramid-flat`` the same with every level weighted ``LBFGS_SMOOTHING_GAIN``, not ``4^k`` (an
+  optimiser that normalises each variable's step, as Adam does, flattens the weights so);
 * ``gain-4`` / ``range-30`` — ``LBFGS_SMOOTHING_GAIN`` 4 (not 2) / ``LBFGS_SCALE_RANGE`` 30 (not
   10);
 * ``xla-loss`` — the loss and gradient compiled by XLA (for the time of a step).
@@ -45,9 +52,22 @@ from nst_helpers.runlog import RunLog  # noqa: E402
 HERE = Path(__file__).resolve().parent
 WEIGHTS = {"content_weight": 1e4, "style_weight": 1.0, "total_variation_weight": 0.05}
 IDEAS = ("photo", "coarse", "coarse-detail", "fast-path", "memory-100", "textbook", "colour",
-         "gain-4", "range-30", "xla-loss")  # fmt: skip
+         "gain-4", "range-30", "pyramid", "pyramid-flat", "xla-loss")  # fmt: skip
 #: The square root of natural images' RGB correlation (Olah et al., "Feature Visualization").
 COLOUR_CORRELATION = np.array([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
+
+
+#: The pyramid's coarsest level holds blocks of 2**5 = 32 pixels.
+PYRAMID_LEVELS = 5
+
+
+def pyramid_level(values: tf.Tensor, block: int) -> tf.Tensor:
+    """The mean of each ``block × block`` square (zeros beyond the edges), spread back over it."""
+    height, width = values.shape[1], values.shape[2]
+    padding = [[0, 0], [0, -height % block], [0, -width % block], [0, 0]]
+    means = tf.nn.avg_pool2d(tf.pad(values, padding), block, block, "VALID")
+    spread = tf.repeat(tf.repeat(means, block, axis=1), block, axis=2)
+    return spread[:, :height, :width]
 
 
 def run_lbfgs(stylizer: GatysStylizer, content, style, start, steps: int, pairs=None):
@@ -78,6 +98,19 @@ def change_the_solver(idea: str, stylizer: GatysStylizer, shape) -> lbfgs_tf.Ten
 
         def initial_step(self, gradient):
             return plain_initial_step(self, tf.einsum("bhwc,dc->bhwd", gradient, mixing))
+
+        lbfgs_tf.TensorCurvaturePairs.initial_step = initial_step
+    if idea in ("pyramid", "pyramid-flat"):
+
+        def initial_step(self, gradient):
+            scale = self.scale()
+            root = tf.sqrt(scale)
+            spread = root * gradient
+            step = scale * gradient
+            for k in range(1, PYRAMID_LEVELS + 1):  # P_k P_kᵀ: a block's sum, spread over it
+                gain = 4.0**k if idea == "pyramid" else lbfgs_tf.LBFGS_SMOOTHING_GAIN
+                step += root * pyramid_level(spread, 2**k) * gain
+            return step
 
         lbfgs_tf.TensorCurvaturePairs.initial_step = initial_step
     if idea == "xla-loss":
