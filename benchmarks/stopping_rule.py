@@ -17,6 +17,7 @@ time ratio is that of a run stopped there.
 from __future__ import annotations
 
 import json
+from itertools import accumulate
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +39,7 @@ def longest_runs(ideas: dict) -> dict[str, list[float]]:
 
 def stopping_step(history: list[float], step_seconds: float, threshold: float) -> int | None:
     """The step the rule stops at, or ``None`` if it does not within the history."""
-    best = [min(history[: t + 1]) for t in range(len(history))]
+    best = list(accumulate(history, min))  # the best loss so far, at each step
     for t in range(WINDOW, len(history)):
         rate = (best[t - WINDOW] - best[t]) / best[t] / (WINDOW * step_seconds)
         if rate < threshold:
