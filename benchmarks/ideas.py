@@ -25,7 +25,7 @@ on a pair's prepared PNGs (``benchmarks/inputs.py``), changed in one way:
 * ``xla-loss`` — the loss and gradient compiled by XLA (for the time of a step).
 
 Appends one entry, the loss history and the seconds since the start of each step, to
-``--output`` (a JSON object keyed ``idea/pair/steps``). The README's table of ideas comes from such runs:
+``--output`` (a JSON object keyed ``idea/pair/steps``). The table of ideas in ``benchmarks/README.md`` comes from such runs:
 
     python benchmarks/ideas.py --idea coarse --pair tuebingen+starry_night --steps 200
 """
@@ -43,11 +43,12 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from inputs import prepare_pair  # noqa: E402
 
-from nst_helpers import lbfgs_tf  # noqa: E402
 from nst_helpers.gatys import GatysStylizer, get_stylizer  # noqa: E402
 from nst_helpers.images import load_image  # noqa: E402
-from nst_helpers.lbfgs import PrecisionSchedule  # noqa: E402
-from nst_helpers.runlog import RunLog  # noqa: E402
+from nst_helpers.speed import curvature_tf as lbfgs_tf  # noqa: E402
+from nst_helpers.speed import lbfgs  # noqa: E402
+from nst_helpers.speed.lbfgs import PrecisionSchedule  # noqa: E402
+from nst_helpers.speed.runlog import RunLog  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WEIGHTS = {"content_weight": 1e4, "style_weight": 1.0, "total_variation_weight": 0.05}
@@ -79,7 +80,8 @@ def run_lbfgs(stylizer: GatysStylizer, content, style, start, steps: int, pairs=
     def loss_and_gradient(x, precision):
         return stylizer.measure_step(run, x, targets, WEIGHTS, precision)
 
-    lbfgs_tf.minimize(loss_and_gradient, start, PrecisionSchedule(), pairs=pairs)
+    pairs = lbfgs_tf.shared_pairs(start.shape) if pairs is None else pairs
+    lbfgs.minimize(loss_and_gradient, start, pairs, PrecisionSchedule())
     return run
 
 

@@ -17,10 +17,11 @@ import json
 from inputs import load_pair
 from reference_tutorial import objective_parser
 
-from nst_helpers.config import gatys_defaults, mixed_precision_default
 from nst_helpers.gatys import stylize
 from nst_helpers.images import save_image
-from nst_helpers.lbfgs import MIXED_FRACTION
+from nst_helpers.options import gatys_defaults
+from nst_helpers.speed.lbfgs import MIXED_FRACTION
+from nst_helpers.speed.precision import mixed_precision_default
 
 
 def main() -> None:

@@ -22,9 +22,8 @@ import tensorflow as tf
 from inputs import load_pair
 
 from nst_helpers.images import save_image
-from nst_helpers.layerwise import LayerwiseExtractor
 from nst_helpers.losses import style_content_loss
-from nst_helpers.models import load_backbone
+from nst_helpers.models import StyleContentModel, load_backbone
 
 
 def objective_parser() -> argparse.ArgumentParser:
@@ -60,7 +59,7 @@ def tutorial_loop(
     Returns:
         The final picture, its loss per component, and the seconds the steps took.
     """
-    extractor = LayerwiseExtractor(load_backbone(backbone, verbose=False))
+    extractor = StyleContentModel(load_backbone(backbone, verbose=False))
     targets = {"content": extractor(content)["content"], "style": extractor(style)["style"]}
 
     def losses_of(image):

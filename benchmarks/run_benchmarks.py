@@ -52,7 +52,7 @@ from pathlib import Path
 
 from inputs import PAIRS, pair_key, prepare_pair
 
-from nst_helpers.config import mixed_precision_default
+from nst_helpers.speed.precision import mixed_precision_default
 
 HERE = Path(__file__).resolve().parent
 OBJECTIVE = ["--style-weight", "1", "--content-weight", "1e4", "--tv-weight", "0.05"]

@@ -5,9 +5,9 @@ The solver's part is everything else a step does with a full memory of curvature
 direction (two-loop recursion, per-region scale, smoothed initial step), the trial point and the
 pair update. Two solvers are timed:
 
-* ``tensorflow`` — :mod:`nst_helpers.lbfgs_tf`, what the Gatys loop runs: tensors stay on the
+* ``tensorflow`` — :mod:`nst_helpers.speed.curvature_tf`, what the Gatys loop runs: tensors stay on the
   network's device, a few scalars come back;
-* ``numpy`` — :mod:`nst_helpers.lbfgs` with the copies a loop around it makes: gradient to the
+* ``numpy`` — :mod:`nst_helpers.speed.lbfgs` with the copies a loop around it makes: gradient to the
   host, trial point back to the device.
 
     python benchmarks/solver_share.py --sizes 256 512 1024 --repeats 3
@@ -25,9 +25,10 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from nst_helpers import lbfgs, lbfgs_tf
 from nst_helpers.gatys import get_stylizer
 from nst_helpers.images import load_image
+from nst_helpers.speed import curvature, lbfgs
+from nst_helpers.speed import curvature_tf as lbfgs_tf
 
 
 def median_seconds(call, repeats: int) -> float:
@@ -41,11 +42,11 @@ def median_seconds(call, repeats: int) -> float:
     return statistics.median(times)
 
 
-def filled_pairs(shape, rng) -> tuple[lbfgs.CurvaturePairs, lbfgs_tf.TensorCurvaturePairs]:
+def filled_pairs(shape, rng) -> tuple[curvature.CurvaturePairs, lbfgs_tf.TensorCurvaturePairs]:
     """Both solvers' memories, full (as after the first steps of a run), with the same pairs."""
     size = int(np.prod(shape))
     memory = lbfgs.lbfgs_memory(size)
-    numpy_pairs = lbfgs.CurvaturePairs(memory, shape)
+    numpy_pairs = curvature.CurvaturePairs(memory, shape)
     tensor_pairs = lbfgs_tf.shared_pairs(shape)
     stiffness = np.exp(rng.uniform(-3, 3, shape)).astype(np.float32)
     for _ in range(memory):
@@ -79,9 +80,9 @@ def step_split(max_dim: int, repeats: int, backbone: str = "vgg16-hed") -> dict:
 
     def numpy_solver():
         x, g = content.numpy().ravel(), gradient.numpy().ravel()  # the copies to the host
-        direction = lbfgs.quasi_newton_direction(x, g, numpy_pairs)
+        direction = curvature.quasi_newton_direction(x, g, numpy_pairs)
         if direction is None:
-            direction = lbfgs.gradient_direction(x, g)
+            direction = curvature.gradient_direction(x, g)
         candidate = np.clip(x + direction, 0.0, 1.0)
         float(np.dot(g, candidate - x))
         numpy_pairs.add(candidate - x, np.float32(1e-3) * g)

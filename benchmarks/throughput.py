@@ -111,7 +111,7 @@ class BareLoop:
     def video(self, clip: Path, out: Path) -> int:
         import av
 
-        from nst_helpers.video import ENCODER_OPTIONS
+        from nst_helpers.streams.video import ENCODER_OPTIONS
 
         count = 0
         with av.open(str(clip)) as reader, av.open(str(out), "w") as writer:
@@ -130,9 +130,9 @@ class BareLoop:
 
 def rates(work: Path, repeats: int) -> dict:
     """Pictures/s and frames/s of both sides, alternating; each the best of ``repeats``."""
-    from nst_helpers.batch import stylize_folder
     from nst_helpers.magenta import OnnxStylizer
-    from nst_helpers.video import stylize_video
+    from nst_helpers.streams.folders import stylize_folder
+    from nst_helpers.streams.video import stylize_video
 
     photos = make_folder(work / "photos", 100)
     onnx, bare = OnnxStylizer(), BareLoop()
@@ -186,9 +186,9 @@ def one_run(kind: str, count: int, work: Path) -> None:
 
     import psutil
 
-    from nst_helpers.batch import stylize_folder
     from nst_helpers.magenta import OnnxStylizer
-    from nst_helpers.video import stylize_video
+    from nst_helpers.streams.folders import stylize_folder
+    from nst_helpers.streams.video import stylize_video
 
     onnx, process = OnnxStylizer(), psutil.Process()
     if kind == "folder":

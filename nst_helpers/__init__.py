@@ -1,35 +1,26 @@
 """Helpers for a teaching suite on neural style transfer in TensorFlow 2.
 
-Modules, one per topic:
+The modules at the top are the lessons, in the order the notebooks teach them:
 
-* :mod:`nst_helpers.images` — load, scale, save and list the bundled images;
-* :mod:`nst_helpers.downloads` — images from http(s) URLs: size cap, timeout, cache;
-* :mod:`nst_helpers.models` — the VGG backbones (online VGG19, offline ``vgg16-hed``) and
-  ``StyleContentModel``, the plain style and content extractor;
-* :mod:`nst_helpers.layerwise` — the same extractor run layer by layer: bfloat16, blocks, strips;
-* :mod:`nst_helpers.losses` — ``gram_matrix`` and the content, style and total-variation losses;
-* :mod:`nst_helpers.gatys` — the Gatys et al. loop with Adam or L-BFGS (its old name,
-  ``nst_helpers.optimize``, still imports);
-* :mod:`nst_helpers.adam` — the Adam update with the TF tutorial's settings;
-* :mod:`nst_helpers.lbfgs` — the projected L-BFGS solver in NumPy (taken apart in notebook 05);
-* :mod:`nst_helpers.lbfgs_tf` — the same solver in TensorFlow ops, which the loop runs;
-* :mod:`nst_helpers.runlog` — a run's history, best image and stopping rules;
-* :mod:`nst_helpers.magenta` — the Magenta arbitrary-image-stylization fast path (its old name,
-  ``nst_helpers.fast``, still imports);
-* :mod:`nst_helpers.controls` — colour preservation, mixing styles, style scale (notebook 06;
-  their values and flags in :mod:`nst_helpers.control_options`);
-* :mod:`nst_helpers.adain` — AdaIN and a mean/std style loss (notebook 06);
-* :mod:`nst_helpers.batch` — a folder of photos: ``stylize_folder``;
-* :mod:`nst_helpers.video` — a video, frames streamed in and out: ``stylize_video``;
-* :mod:`nst_helpers.streaming` — the threads and queues both use, the style vector made once;
-* :mod:`nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
-* :mod:`nst_helpers.widgets` — ipywidgets panels with sliders;
-* :mod:`nst_helpers.pickers` — the panels' image pickers and uploads;
-* :mod:`nst_helpers.exercises` — checkers for the notebooks' exercises;
-* :mod:`nst_helpers.teach` — student copies of the notebooks, ``python -m nst_helpers.teach``;
-* :mod:`nst_helpers.config` — settings from environment variables, and the hardware;
-* :mod:`nst_helpers.cli` — the command line, ``python -m nst_helpers`` (folders and videos:
-  :mod:`nst_helpers.cli_streams`).
+* :mod:`~nst_helpers.images` — load, scale, save and list the bundled images (notebook 01);
+* :mod:`~nst_helpers.models` — the VGG backbone and ``StyleContentModel`` (notebooks 01, 03);
+* :mod:`~nst_helpers.losses` — ``gram_matrix`` and the content, style and total-variation losses
+  (notebooks 02, 03);
+* :mod:`~nst_helpers.adam` — the Adam update with the TF tutorial's settings (notebook 03);
+* :mod:`~nst_helpers.gatys` — the Gatys et al. loop, ``stylize`` (notebook 03);
+* :mod:`~nst_helpers.magenta` — the Magenta fast path, ``load_stylizer`` (notebook 04);
+* :mod:`~nst_helpers.controls` — colour preservation, mixing styles, style scale (notebook 06);
+* :mod:`~nst_helpers.adain` — AdaIN and a mean/std style loss (notebook 06);
+* :mod:`~nst_helpers.plotting` — side-by-side images, loss curves, snapshot grids;
+* :mod:`~nst_helpers.exercises` — checkers for the notebooks' exercises;
+* shared: :mod:`~nst_helpers.errors` (``NSTError``), :mod:`~nst_helpers.config` (environment and
+  hardware), :mod:`~nst_helpers.options` (the options of a run, checked once).
+
+The engineering lives in sub-packages, each opening with what it holds:
+:mod:`~nst_helpers.speed` (the fast solver, bfloat16, a run's books; notebook 05),
+:mod:`~nst_helpers.sources` (where the models come from, online or offline),
+:mod:`~nst_helpers.streams` (folders and videos), :mod:`~nst_helpers.cli` (the command line,
+``python -m nst_helpers``, and student copies) and :mod:`~nst_helpers.ui` (the panels).
 
 Every bad input raises :class:`NSTError`. Importing the package does not import TensorFlow; the
 names below load their module on first use.
@@ -51,8 +42,8 @@ _LAZY = {
     "load_backbone": "models",
     "stylize": "gatys",
     "load_stylizer": "magenta",
-    "stylize_folder": "batch",
-    "stylize_video": "video",
+    "stylize_folder": "streams.folders",
+    "stylize_video": "streams.video",
 }
 
 __all__ = ["NSTError", *_LAZY]

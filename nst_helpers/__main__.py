@@ -1,7 +1,7 @@
-"""``python -m nst_helpers``: see :mod:`nst_helpers.cli`."""
+"""``python -m nst_helpers``: see :mod:`nst_helpers.cli.main`."""
 
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

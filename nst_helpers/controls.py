@@ -36,17 +36,17 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import tensorflow as tf
 
-from .config import MIN_SIDE
-from .control_options import (
+from .errors import NSTError
+from .images import ImageSource, load_image
+from .options import (
     MAX_STYLE_DIM,
+    MIN_SIDE,
     PRESERVE_COLOR,
     STYLE_SCALE_RANGE,
     check_preserve_color,
     check_style_mix,
     check_style_scale,
 )
-from .errors import NSTError
-from .images import ImageSource, load_image
 
 #: RGB → YIQ (NTSC). ``Y`` is the luminance; ``I`` and ``Q`` carry the colour.
 RGB_TO_YIQ = np.array(
@@ -192,7 +192,7 @@ def finish_result(result, content: tf.Tensor, preserve_color: str | None):
     """A Gatys result with its image and snapshots in the photo's colours (luminance-only).
 
     Args:
-        result: The :class:`~nst_helpers.runlog.StyleTransferResult` of the loop.
+        result: The :class:`~nst_helpers.speed.runlog.StyleTransferResult` of the loop.
         content: The photo in colour.
         preserve_color: ``None``, ``"luminance"`` or ``"histogram"``.
 

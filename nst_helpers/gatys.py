@@ -6,14 +6,13 @@ on the pixels. Each step is notebook 03's ``train_step``: the network measures t
 
 * ``"adam"`` — the TensorFlow tutorial's settings (:data:`ADAM_SETTINGS`), pixels clipped to
   ``[0, 1]`` after each step, as in the notebook;
-* ``"lbfgs"`` — projected L-BFGS (:mod:`nst_helpers.lbfgs`, run as TensorFlow ops by
-  :mod:`nst_helpers.lbfgs_tf`), which asks the loop for the loss and gradient where it wants them
-  and keeps the pixels in ``[0, 1]`` itself.
+* ``"lbfgs"`` — projected L-BFGS (:mod:`nst_helpers.speed.lbfgs`), which asks the loop for the
+  loss and gradient where it wants them and keeps the pixels in ``[0, 1]`` itself.
 
 One *step* is one forward and backward pass for both, so step counts and times compare directly.
-A :class:`~nst_helpers.runlog.RunLog` keeps the books: loss history, best image, snapshots,
+A :class:`~nst_helpers.speed.runlog.RunLog` keeps the books: loss history, best image, snapshots,
 progress bar, and when to stop. With mixed precision (L-BFGS only) the first steps run the network
-in bfloat16 (:class:`~nst_helpers.lbfgs.PrecisionSchedule`); the image returned and its losses
+in bfloat16 (:class:`~nst_helpers.speed.lbfgs.PrecisionSchedule`); the image returned and its losses
 are float32 ones. The loss is compiled once per image size; the weights go in as tensors, so new
 weights never re-trace.
 """
@@ -21,26 +20,18 @@ weights never re-trace.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Callable, Sequence
+from dataclasses import fields
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from . import controls, lbfgs_tf
+from . import controls
 from .adam import ADAM_SETTINGS, adam_step
-from .config import (
-    MAX_DIM_LIMIT,
-    MAX_STEPS,
-    MAX_WEIGHT,
-    MIN_SIDE,
-    OPTIMIZERS,
-    gatys_defaults,
-    resolve_mixed_precision,
-)
-from .errors import check_choice, check_float, check_int
+from .errors import check_choice
 from .images import ImageSource, load_image, scale_to_max_dim
-from .layerwise import LayerwiseExtractor
-from .lbfgs import MIXED_FRACTION, PrecisionSchedule
 from .losses import NORMALIZATIONS, style_content_loss
 from .models import (
     BACKBONES,
@@ -49,9 +40,13 @@ from .models import (
     Backbone,
     load_backbone,
 )
-from .runlog import (
+from .options import DEFAULT_TOLERANCE, StylizeOptions
+from .speed import lbfgs
+from .speed.curvature_tf import shared_pairs
+from .speed.lbfgs import MIXED_FRACTION, PrecisionSchedule
+from .speed.precision import Bfloat16Extractor, resolve_mixed_precision
+from .speed.runlog import (
     COMPONENTS,
-    DEFAULT_TOLERANCE,
     EXPLOSION_FACTOR,
     STOP_WINDOW,
     RunLog,
@@ -59,7 +54,6 @@ from .runlog import (
     announce_duration,
 )
 
-INITS = ("content", "noise")
 _WEIGHT_NAMES = ("content_weight", "style_weight", "total_variation_weight")
 
 Callback = Callable[[int, dict[str, float], tf.Tensor], "bool | None"]
@@ -94,7 +88,7 @@ class GatysStylizer:
             backbone = load_backbone(check_choice("backbone", backbone, BACKBONES))
         self.backbone = backbone
         self.normalization = normalization
-        self.extractor = LayerwiseExtractor(backbone, style_layers, content_layers, normalization)
+        self.extractor = Bfloat16Extractor(backbone, style_layers, content_layers, normalization)
         #: How many times the loss function was traced (once per image size).
         self.trace_count = 0
         self._targets: dict[tuple, dict] = {}
@@ -161,7 +155,7 @@ class GatysStylizer:
             targets: From :meth:`targets`.
             weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
             mixed_precision: Run the network in bfloat16 (see
-                :class:`~nst_helpers.layerwise.LayerwiseExtractor`).
+                :class:`~nst_helpers.speed.precision.Bfloat16Extractor`).
 
         Returns:
             The loss components as floats, and the gradient tensor.
@@ -190,60 +184,52 @@ class GatysStylizer:
         self,
         content: ImageSource,
         style: ImageSource,
+        options: StylizeOptions | None = None,
         *,
-        max_dim: int | None = None,
-        steps: int | None = None,
-        content_weight: float | None = None,
-        style_weight: float | None = None,
-        total_variation_weight: float | None = None,
-        optimizer: str = "lbfgs",
-        init: str = "content",
-        learning_rate: float = ADAM_SETTINGS["learning_rate"],
-        num_snapshots: int = 10,
-        tolerance: float = DEFAULT_TOLERANCE,
-        seed: int = 0,
         callback: Callback | None = None,
-        progress: bool = True,
-        mixed_precision: bool | None = None,
-        preserve_color: str | None = None,
-        style_mix: Sequence[float] | None = None,
-        style_scale: float = 1.0,
+        **overrides: Any,
     ) -> StyleTransferResult:
-        """Stylise ``content`` with ``style``; see :func:`stylize` for the arguments."""
-        defaults = gatys_defaults()
-        max_dim = check_int(
-            "max_dim", defaults["max_dim"] if max_dim is None else max_dim, MIN_SIDE, MAX_DIM_LIMIT
+        """Stylise ``content`` with ``style``; see :func:`stylize` and :class:`StylizeOptions`.
+
+        Args:
+            content: The content image.
+            style: The style image, or a list of them to mix.
+            options: The run's options (default: :class:`StylizeOptions`'s defaults).
+            callback: Called as ``callback(step, losses, image)``; return ``False`` to stop.
+            **overrides: Options to change from ``options``, by name.
+        """
+        given = StylizeOptions.from_keywords(**{**_as_dict(options), **overrides})
+        opts = given.resolved(**self.backbone.default_weights)
+        weights = {name: getattr(opts, name) for name in _WEIGHT_NAMES}
+        mixed_precision = resolve_mixed_precision(opts.mixed_precision, opts.optimizer)
+        schedule = PrecisionSchedule.for_run(
+            opts.steps, mixed_precision, opts.tolerance, STOP_WINDOW
         )
-        steps = check_int("steps", defaults["steps"] if steps is None else steps, 1, MAX_STEPS)
-        tolerance = check_float("tolerance", tolerance, 0.0, 1.0)
-        optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
-        init = check_choice("init", init, INITS)
-        learning_rate = check_float("learning_rate", learning_rate, 0.0, 10.0, low_open=True)
-        num_snapshots = check_int("num_snapshots", num_snapshots, 0, 1000)
-        weights = self._resolve_weights(content_weight, style_weight, total_variation_weight)
-        mixed_precision = resolve_mixed_precision(mixed_precision, optimizer)
-        schedule = PrecisionSchedule.for_run(steps, mixed_precision, tolerance, STOP_WINDOW)
 
-        styles, mix = controls.check_controls(style, preserve_color, style_mix, style_scale)
-        photo = load_image(content, max_dim=max_dim)
-        paintings = [controls.load_style(s, max_dim, style_scale) for s in styles]
-        content_image, style_images = controls.prepare_colors(photo, paintings, preserve_color)
+        styles, mix = controls.check_controls(
+            style, opts.preserve_color, opts.style_mix, opts.style_scale
+        )
+        photo = load_image(content, max_dim=opts.max_dim)
+        paintings = [controls.load_style(s, opts.max_dim, opts.style_scale) for s in styles]
+        content_image, style_images = controls.prepare_colors(photo, paintings, opts.preserve_color)
         targets = self.targets(content_image, style_images, mix)
-        image = _initial_image(content_image, init, seed)
-        callback = controls.color_callback(callback, photo, preserve_color)
-        if progress:
-            announce_duration(content_image.shape, steps, optimizer, schedule.bfloat16_steps)
+        image = _initial_image(content_image, opts.init, opts.seed)
+        callback = controls.color_callback(callback, photo, opts.preserve_color)
+        if opts.progress:
+            announce_duration(
+                content_image.shape, opts.steps, opts.optimizer, schedule.bfloat16_steps
+            )
 
-        run = RunLog.start(steps, tolerance, num_snapshots, callback, progress)
+        run = RunLog.start(opts.steps, opts.tolerance, opts.num_snapshots, callback, opts.progress)
         try:
-            if optimizer == "adam":
-                self.adam_loop(run, image, targets, weights, learning_rate)
+            if opts.optimizer == "adam":
+                self.adam_loop(run, image, targets, weights, opts.learning_rate)
             else:
                 self.lbfgs_loop(run, image, targets, weights, schedule)
         finally:
             run.close_progress_bar()
-        result = run.result(self.backbone.name, optimizer, weights)
-        return controls.finish_result(result, photo, preserve_color)
+        result = run.result(self.backbone.name, opts.optimizer, weights)
+        return controls.finish_result(result, photo, opts.preserve_color)
 
     def measure_step(
         self, run: RunLog, image: tf.Tensor, targets: dict, weights: dict, precision: str
@@ -251,7 +237,7 @@ class GatysStylizer:
         """One step of the loop: measure ``image`` (forward and backward pass), log it, stop?
 
         Args:
-            run: The run's books (:class:`~nst_helpers.runlog.RunLog`).
+            run: The run's books (:class:`~nst_helpers.speed.runlog.RunLog`).
             image: The picture to measure, ``[1, H, W, 3]``.
             targets: From :meth:`targets`.
             weights: ``content_weight``, ``style_weight``, ``total_variation_weight``.
@@ -305,9 +291,9 @@ class GatysStylizer:
     ) -> None:
         """Hand the picture to the L-BFGS solver, measuring where it asks.
 
-        The solver is :func:`nst_helpers.lbfgs_tf.minimize`: notebook 05's
-        :func:`nst_helpers.lbfgs.minimize` as TensorFlow ops, so the picture, its gradient and
-        the curvature pairs stay on the device that runs the network (a GPU's, if there is one).
+        The solver is :func:`nst_helpers.speed.lbfgs.minimize` with its arithmetic in TensorFlow
+        ops, so the picture, its gradient and the curvature pairs stay on the device that runs
+        the network (a GPU's, if there is one).
 
         Args:
             run: The run's books; the solver stops when :meth:`measure_step` says the run is over.
@@ -321,17 +307,13 @@ class GatysStylizer:
         def loss_and_gradient(x: tf.Tensor, precision: str):
             return self.measure_step(run, x, targets, weights, precision)
 
-        _, why = lbfgs_tf.minimize(loss_and_gradient, image, schedule)
+        _, why = lbfgs.minimize(loss_and_gradient, image, shared_pairs(image.shape), schedule)
         if why:
             run.stop_reason = f"converged: {why} (step {run.last_step})"
 
-    def _resolve_weights(self, content_weight, style_weight, total_variation_weight):
-        given = dict(zip(_WEIGHT_NAMES, (content_weight, style_weight, total_variation_weight)))
-        defaults = self.backbone.default_weights
-        return {
-            name: check_float(name, defaults[name] if value is None else value, 0.0, MAX_WEIGHT)
-            for name, value in given.items()
-        }
+
+def _as_dict(options: StylizeOptions | None) -> dict[str, Any]:
+    return {} if options is None else {f.name: getattr(options, f.name) for f in fields(options)}
 
 
 def _initial_image(content: tf.Tensor, init: str, seed: int) -> tf.Tensor:
@@ -373,64 +355,44 @@ def stylize(
     style: ImageSource,
     *,
     backbone: str = "auto",
-    max_dim: int | None = None,
-    steps: int | None = None,
-    content_weight: float | None = None,
-    style_weight: float | None = None,
-    total_variation_weight: float | None = None,
-    optimizer: str = "lbfgs",
-    init: str = "content",
-    learning_rate: float = ADAM_SETTINGS["learning_rate"],
-    num_snapshots: int = 10,
-    tolerance: float = DEFAULT_TOLERANCE,
-    seed: int = 0,
     callback: Callback | None = None,
-    progress: bool = True,
-    mixed_precision: bool | None = None,
-    preserve_color: str | None = None,
-    style_mix: Sequence[float] | None = None,
-    style_scale: float = 1.0,
+    **options: Any,
 ) -> StyleTransferResult:
-    """Stylise ``content`` with the style of ``style`` by the method of Gatys et al.
+    """Stylise ``content`` with the style of ``style`` by the method of Gatys et al. (notebook 03).
 
     Args:
         content: The content image (anything :func:`nst_helpers.images.load_image` takes).
         style: The style image (likewise), or a list of them to mix (``style_mix``).
         backbone: ``"auto"`` (VGG19 if it can be loaded, else ``vgg16-hed``), ``"vgg19"`` or
             ``"vgg16-hed"``.
-        max_dim: Longest side of both images in pixels (default: 512 on a GPU, 256 on a CPU).
-        steps: The most forward-and-backward passes (Adam steps, or L-BFGS function
-            evaluations); default 500 on a GPU, 290 on a CPU (4–5.5 min at 256 px on 2 cores
-            without native bfloat16).
-        content_weight: Weight of the content loss; ``None`` takes the backbone's default.
-        style_weight: Weight of the style loss; ``None`` takes the backbone's default.
-        total_variation_weight: Weight of the total-variation loss; ``None`` takes the default.
-        optimizer: ``"lbfgs"`` (the default: fewer passes for the same loss) or ``"adam"``.
-        init: Start from the ``"content"`` image or from uniform ``"noise"``.
-        learning_rate: Adam's learning rate (the tutorial's 0.02).
-        num_snapshots: How many images to keep evenly through the run.
-        tolerance: Stop early when the best loss improves by less than this fraction of itself
-            over 25 steps; 0 always runs every step.
-        seed: Seed of the noise start.
         callback: Called as ``callback(step, losses, image)`` after each step; return ``False``
             to stop.
-        progress: Show a progress bar.
-        mixed_precision: L-BFGS only: run the first steps (at most half) in bfloat16, the rest in
-            float32. ``None`` (the default) does so on a CPU that computes bfloat16 natively,
-            where those steps take about half the time; ``False`` runs every step in float32.
-        preserve_color: Keep the photo's colours: ``"luminance"`` (luminance-only transfer) or
-            ``"histogram"`` (recolour the painting first); see :mod:`nst_helpers.controls`.
-        style_mix: One weight per painting; the style target mixes their Grams (default equal).
-        style_scale: The painting's size relative to ``max_dim`` (0.25–4): larger strokes above 1.
+        **options: Any of :class:`~nst_helpers.options.StylizeOptions`: ``max_dim``, ``steps``,
+            ``content_weight``, ``style_weight``, ``total_variation_weight``, ``optimizer``
+            (``"lbfgs"`` or ``"adam"``), ``init``, ``learning_rate``, ``num_snapshots``,
+            ``tolerance``, ``seed``, ``progress``, ``mixed_precision``, ``preserve_color``,
+            ``style_mix``, ``style_scale``.
 
     Returns:
         A :class:`StyleTransferResult` with the best image, loss history and snapshots.
 
     Raises:
-        NSTError: For a bad image or an out-of-range parameter, before any work starts.
+        NSTError: For a bad image, an unknown option or one out of range, before any work starts.
     """
-    arguments = dict(locals())  # every argument but the backbone goes on unchanged
-    return get_stylizer(arguments.pop("backbone")).stylize(**arguments)
+    opts = StylizeOptions.from_keywords(**options)
+    return get_stylizer(backbone).stylize(content, style, opts, callback=callback)
+
+
+stylize.__signature__ = inspect.Signature(
+    [
+        *list(inspect.signature(stylize).parameters.values())[:4],
+        *(
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+            for f in fields(StylizeOptions)
+        ),
+    ],
+    return_annotation=inspect.signature(stylize).return_annotation,
+)
 
 
 __all__ = [
@@ -441,6 +403,7 @@ __all__ = [
     "MIXED_FRACTION",
     "STOP_WINDOW",
     "GatysStylizer",
+    "StylizeOptions",
     "RunLog",
     "StyleTransferResult",
     "get_stylizer",

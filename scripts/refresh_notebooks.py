@@ -28,8 +28,8 @@ import nbformat
 from nbclient import NotebookClient
 
 from nst_helpers import __version__
+from nst_helpers.cli.teach import mark_solution_cells
 from nst_helpers.config import REPOSITORY
-from nst_helpers.teach import mark_solution_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "NBVAL_CHECK_OUTPUT"
@@ -53,7 +53,7 @@ def strip(notebook: nbformat.NotebookNode, name: str) -> None:
     """Drop outputs of unchecked cells; point badges and ``REPO = …`` lines at REPOSITORY.
 
     Solution cells (``### BEGIN SOLUTION`` … ``### END SOLUTION``) get nbgrader's metadata
-    (:func:`nst_helpers.teach.mark_solution_cells`), so a new notebook gets it too.
+    (:func:`nst_helpers.cli.teach.mark_solution_cells`), so a new notebook gets it too.
     """
     notebook.metadata.pop("widgets", None)  # saved widget state is output too
     mark_solution_cells(notebook, name)

@@ -1,4 +1,4 @@
-"""What a student copy's exercise looks like to a checker (nst_helpers.teach writes the stubs)."""
+"""What a student copy's exercise looks like to a checker (nst_helpers.cli.teach writes the stubs)."""
 
 
 def stub(name, message):

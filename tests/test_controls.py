@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers import cli, controls, magenta
+from nst_helpers import controls, magenta
 from nst_helpers.adain import MeanStdStylizer, adain, mean_std
-from nst_helpers.control_options import MAX_STYLE_DIM, check_style_mix
+from nst_helpers.cli import main as cli
 from nst_helpers.errors import NSTError
 from nst_helpers.gatys import GatysStylizer
 from nst_helpers.images import load_image
+from nst_helpers.options import MAX_STYLE_DIM, check_style_mix
 
 SIZE = 64
 
@@ -312,7 +313,7 @@ def test_cli_mixes_two_paintings_keeping_the_photos_colours(tmp_path, capsys):
 
 
 def test_gatys_panel_runs_with_the_colour_dropdown_and_style_scale_slider(photo):
-    from nst_helpers.widgets import gatys_panel
+    from nst_helpers.ui.panels import gatys_panel
 
     panel = gatys_panel("cat", max_dim=SIZE, steps=2, backbone="vgg16-hed")
     assert panel.values["preserve_color"] is None and panel.values["style_scale"] == 1.0
@@ -326,7 +327,7 @@ def test_gatys_panel_runs_with_the_colour_dropdown_and_style_scale_slider(photo)
 
 
 def test_fast_panel_restylises_when_the_colour_dropdown_changes(photo):
-    from nst_helpers.widgets import fast_panel
+    from nst_helpers.ui.panels import fast_panel
 
     panel = fast_panel("cat", max_dim=SIZE)
     panel.preserve_color.value = "luminance"  # re-stylises at once

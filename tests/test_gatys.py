@@ -5,8 +5,8 @@ import tensorflow as tf
 from nst_helpers.errors import NSTError
 from nst_helpers.gatys import GatysStylizer, get_stylizer, stylize
 from nst_helpers.images import load_image
-from nst_helpers.lbfgs import MIXED_FRACTION
-from nst_helpers.runlog import EXPLOSION_FACTOR, STOP_WINDOW
+from nst_helpers.speed.lbfgs import MIXED_FRACTION
+from nst_helpers.speed.runlog import EXPLOSION_FACTOR, STOP_WINDOW
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +177,7 @@ def test_mixed_precision_runs_half_the_steps_in_bfloat16_and_returns_float32_los
 
 
 def test_mixed_precision_is_automatic_where_the_cpu_has_bfloat16(images64):
-    from nst_helpers.config import mixed_precision_default
+    from nst_helpers.speed.precision import mixed_precision_default
 
     common = dict(backbone="vgg16-hed", max_dim=64, steps=6, progress=False)
     share = int(6 * MIXED_FRACTION)
@@ -190,7 +190,8 @@ def test_mixed_precision_is_automatic_where_the_cpu_has_bfloat16(images64):
 
 
 def test_defaults_suit_the_hardware(images64):
-    from nst_helpers.config import gatys_defaults, has_gpu
+    from nst_helpers.config import has_gpu
+    from nst_helpers.options import gatys_defaults
 
     defaults = gatys_defaults()
     assert defaults == (
@@ -219,10 +220,3 @@ def test_lbfgs_stops_at_a_point_where_the_gradient_is_zero(images64):
     result = _Bowl(images64[0].numpy()).stylize(*images64, max_dim=64, steps=50, progress=False)
     assert result.steps == 1
     assert result.stop_reason == "converged: the gradient is zero inside [0, 1] (step 0)"
-
-
-def test_old_module_name_gives_the_same_module():
-    from nst_helpers import gatys
-    from nst_helpers.optimize import stylize as old_stylize
-
-    assert old_stylize is gatys.stylize

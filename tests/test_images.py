@@ -11,8 +11,9 @@ import tensorflow as tf
 from PIL import Image
 from sample_images import encode, gradient_rgb
 
-from nst_helpers import downloads, images
+from nst_helpers import images
 from nst_helpers.errors import NSTError
+from nst_helpers.sources import downloads
 
 
 def assert_image(tensor, height, width):

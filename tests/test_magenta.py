@@ -5,6 +5,8 @@ import tensorflow as tf
 from nst_helpers import magenta
 from nst_helpers.errors import NSTError
 from nst_helpers.images import load_image
+from nst_helpers.sources import hub
+from nst_helpers.sources.onnx import onnx_providers
 
 #: An address where nothing answers (port 9, "discard"): loading from it fails on every machine.
 DEAD_HANDLE = "http://127.0.0.1:9/magenta"
@@ -24,14 +26,6 @@ def no_hub(monkeypatch, tmp_path):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
     monkeypatch.delenv(magenta.MAGENTA_DIR_VARIABLE, raising=False)
     monkeypatch.setattr(magenta, "_LOADED", {})
-
-
-def test_old_module_name_gives_the_same_module():
-    import nst_helpers
-    import nst_helpers.fast
-
-    assert nst_helpers.fast is magenta
-    assert nst_helpers.load_stylizer is magenta.load_stylizer
 
 
 def test_lazily_loaded_names_show_in_tab_completion():
@@ -77,7 +71,7 @@ def test_bad_strength_is_refused(onnx):
 
 
 def test_hub_without_network_or_with_a_broken_folder_says_why(no_hub, tmp_path):
-    with pytest.raises(NSTError, match="could not be loaded.*connect to the internet"):
+    with pytest.raises(NSTError, match="could not be downloaded.*connect to the internet"):
         magenta._load_hub(DEAD_HANDLE)
     broken = tmp_path / "magenta"
     broken.mkdir()
@@ -87,7 +81,7 @@ def test_hub_without_network_or_with_a_broken_folder_says_why(no_hub, tmp_path):
 
 
 def test_damaged_hub_cache_names_the_folder_to_delete(no_hub):
-    module = magenta.hub_module_dir(DEAD_HANDLE)
+    module = hub.hub_module_dir(DEAD_HANDLE)
     module.mkdir(parents=True)
     (module / "saved_model.pb").write_bytes(b"half a download")
     with pytest.raises(NSTError, match=f"cache folder {module} is damaged.*delete"):
@@ -141,7 +135,7 @@ def test_hub_strength_below_1_runs_the_onnx_networks_not_the_module(onnx, capsys
     ],
 )
 def test_onnx_runs_on_cuda_when_onnxruntime_has_it(available, chosen):
-    assert magenta.onnx_providers(available) == chosen
+    assert onnx_providers(available) == chosen
 
 
 def test_the_onnx_notice_says_which_provider_runs(onnx):

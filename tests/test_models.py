@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers import layerwise, models
+from nst_helpers import models
 from nst_helpers.errors import NSTError
 from nst_helpers.images import load_image
+from nst_helpers.sources import vgg
+from nst_helpers.speed import precision
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def no_vgg19_download(monkeypatch, tmp_path):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
     monkeypatch.delenv(models.VGG19_WEIGHTS_VARIABLE, raising=False)
     monkeypatch.setattr(models, "_LOADED", {})
-    return tmp_path / "models" / models._VGG19_NOTOP
+    return tmp_path / "models" / vgg._VGG19_NOTOP
 
 
 def test_offline_backbone_has_the_vgg_layer_names(hed):
@@ -49,9 +51,7 @@ def test_preprocess_and_deprocess_round_trip(hed):
     assert float(tf.reduce_max(tf.abs(restored - image))) < 1e-5
 
 
-@pytest.mark.parametrize(
-    "extractor_class", [models.StyleContentModel, layerwise.LayerwiseExtractor]
-)
+@pytest.mark.parametrize("extractor_class", [models.StyleContentModel, precision.Bfloat16Extractor])
 def test_extractor_returns_grams_and_content_features(hed, extractor_class):
     out = extractor_class(hed)(load_image("tuebingen", max_dim=64))
     assert list(out["style"]) == list(models.STYLE_LAYERS)
@@ -72,91 +72,9 @@ def _assert_same_features(got, want, rtol):
             np.testing.assert_allclose(got[kind][name], value, rtol=rtol, atol=rtol * scale)
 
 
-def test_layerwise_extractor_gives_the_plain_models_features(hed, monkeypatch):
-    plain = models.StyleContentModel(hed)
-    image = load_image("tuebingen", max_dim=97)
-    want = plain(image)
-    _assert_same_features(layerwise.LayerwiseExtractor(hed)(image), want, rtol=1e-5)
-    monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)  # block by block, in strips
-    monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)
-    extractor = layerwise.LayerwiseExtractor(hed)
-    _assert_same_features(extractor(image), want, rtol=1e-4)
-    assert extractor._blocks.get(False) is not None
-
-
-@pytest.mark.parametrize("strip_blocks", [1, 2, 3])
-def test_computed_strip_halo_gives_the_whole_images_features(hed, monkeypatch, strip_blocks):
-    image = load_image("tuebingen", max_dim=97)  # 97 × 73: rows not a multiple of 8
-    whole = layerwise.LayerwiseExtractor(hed)(image)
-    monkeypatch.setattr(layerwise, "STRIP_BLOCKS", strip_blocks)
-    monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)
-    monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)  # strips of 16 to 20 rows
-    layers = layerwise._joined(layerwise.LayerwiseExtractor(hed)._split()[:strip_blocks])[0]
-    pooling_factor = 2 ** sum("pool" in layer.name for layer in layers)
-    halo = layerwise.strip_halo(layers)
-    assert halo == {1: 2, 2: 8, 3: 24}[strip_blocks]  # VGG16: 1+1 → 2; +2+2 → 8; +4+4+4 → 24
-    _assert_same_features(layerwise.LayerwiseExtractor(hed)(image), whole, rtol=1e-5)
-    # one pooling factor less, and the strips' edges show: the halo is as small as it can be
-    monkeypatch.setattr(layerwise, "strip_halo", lambda layers: halo - pooling_factor)
-    with pytest.raises(AssertionError):
-        _assert_same_features(layerwise.LayerwiseExtractor(hed)(image), whole, rtol=1e-3)
-
-
-def test_old_extractor_name_is_the_layerwise_extractor():
-    from nst_helpers.models import StyleContentExtractor
-
-    assert StyleContentExtractor is layerwise.LayerwiseExtractor
-    assert issubclass(StyleContentExtractor, models.StyleContentModel)
-    with pytest.raises(AttributeError, match="NoSuchExtractor"):
-        models.NoSuchExtractor  # noqa: B018
-
-
 def test_unknown_normalization_is_refused(hed):
     with pytest.raises(NSTError, match="normalization"):
         models.StyleContentModel(hed, normalization="l2")
-
-
-def _loss_and_grad(extractor, image, targets, mixed_precision):
-    with tf.GradientTape() as tape:
-        tape.watch(image)
-        out = extractor(image, mixed_precision)
-        errors = [
-            tf.reduce_mean(tf.square(out[kind][name] - targets[kind][name]))
-            / tf.reduce_mean(tf.square(targets[kind][name]))
-            for kind in ("style", "content")
-            for name in targets[kind]
-        ]
-        loss = tf.add_n(errors)
-    return out, loss, tape.gradient(loss, image)
-
-
-@pytest.mark.parametrize("blockwise", [False, True])
-def test_mixed_precision_features_and_gradient_are_close_to_float32_ones(
-    hed, monkeypatch, blockwise
-):
-    extractor = layerwise.LayerwiseExtractor(hed)
-    image = load_image("tuebingen", max_dim=97)
-    painting = extractor(load_image("starry_night", max_dim=97))
-    targets = {
-        "style": painting["style"],
-        "content": extractor(load_image("cat", max_dim=97))["content"],
-    }
-    plain, plain_loss, plain_grad = _loss_and_grad(extractor, image, targets, False)
-    if blockwise:
-        monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)
-        monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)
-    mixed, mixed_loss, mixed_grad = _loss_and_grad(extractor, image, targets, True)
-    for kind in ("style", "content"):
-        for name, value in plain[kind].items():
-            assert mixed[kind][name].dtype == tf.float32
-            error = float(tf.norm(mixed[kind][name] - value) / tf.norm(value))
-            assert error < 0.03, (kind, name)
-            # the first convolution runs in float32, the others in bfloat16
-            assert (error < 1e-5) == (name == hed.layer_names()[0]), (kind, name)
-    assert float(mixed_loss) == pytest.approx(float(plain_loss), rel=0.03)
-    cosine = tf.reduce_sum(mixed_grad * plain_grad) / tf.norm(mixed_grad) / tf.norm(plain_grad)
-    assert float(cosine) > 0.97
-    assert (extractor._blocks.get(True) is not None) == blockwise
 
 
 def test_unknown_layer_and_backbone_are_refused(hed):
@@ -203,37 +121,3 @@ def test_empty_vgg19_weights_variable_counts_as_unset(monkeypatch):
     assert models.vgg19_weights_file() is None
     monkeypatch.setenv(models.VGG19_WEIGHTS_VARIABLE, "~/w.weights.h5")
     assert models.vgg19_weights_file() == Path.home() / "w.weights.h5"
-
-
-@pytest.mark.parametrize(
-    ("normalization", "content_layers"),
-    [("tf", models.CONTENT_LAYERS), ("gatys", ("block1_conv2",)), ("pytorch", ("block2_conv2",))],
-)
-def test_blockwise_path_gives_the_same_features_and_gradient(
-    hed, monkeypatch, normalization, content_layers
-):
-    extractor = layerwise.LayerwiseExtractor(
-        hed, content_layers=content_layers, normalization=normalization
-    )
-    image = load_image("tuebingen", max_dim=97)  # 97 × 73: rows and columns not multiples of 4
-
-    def loss_and_grad():
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            out = extractor(image)
-            values = [*out["style"].values(), *out["content"].values()]
-            loss = tf.add_n([tf.reduce_mean(tf.square(v)) for v in values])
-        return out, loss, tape.gradient(loss, image)
-
-    plain, plain_loss, plain_grad = loss_and_grad()
-    monkeypatch.setattr(layerwise, "BLOCKWISE_PIXELS", 100)  # force the memory-saving path …
-    monkeypatch.setattr(layerwise, "STRIP_PIXELS", 97 * 20)  # … with strips of 20 rows
-    block, block_loss, block_grad = loss_and_grad()
-    assert extractor._blocks.get(False) is not None
-    for kind in ("style", "content"):
-        for name, value in plain[kind].items():
-            np.testing.assert_allclose(block[kind][name], value, rtol=1e-4, atol=1e-3)
-    assert float(block_loss) == pytest.approx(float(plain_loss), rel=1e-5)
-    np.testing.assert_allclose(
-        block_grad, plain_grad, rtol=1e-3, atol=1e-6 * float(tf.reduce_max(tf.abs(plain_grad)))
-    )

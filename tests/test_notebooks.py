@@ -107,7 +107,7 @@ CHECKER_CALL = re.compile(r"\bcheck_\w+\(")
 def test_solution_cells_carry_nbgraders_markers_and_metadata(path):
     import nbformat
 
-    from nst_helpers.teach import BEGIN, END, NBGRADER_SOLUTION, mark_solution_cells
+    from nst_helpers.cli.teach import BEGIN, END, NBGRADER_SOLUTION, mark_solution_cells
 
     notebook = nbformat.read(path, as_version=4)
     grade_ids = []

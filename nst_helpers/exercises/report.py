@@ -13,7 +13,7 @@ returns ``True`` or ``False``::
       likely mistake: it is 4× too large: divide by the number of layers (4)
 
 A function that still raises ``NotImplementedError`` (the stub of a student copy, see
-:mod:`nst_helpers.teach`) is not a failure but an exercise not written yet; it gets one line::
+:mod:`nst_helpers.cli.teach`) is not a failure but an exercise not written yet; it gets one line::
 
     ✗ style_loss is not implemented yet: Exercise 2 (The style loss from feature maps). Write it in
     place of its raise NotImplementedError line and run the cell again.

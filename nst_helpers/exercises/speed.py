@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..lbfgs import _box_sums
+from ..speed.curvature import _box_sums
 from . import report
 
 
