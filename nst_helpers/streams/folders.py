@@ -25,8 +25,8 @@ from pathlib import Path
 import tensorflow as tf
 
 from ..errors import NSTError, check_choice
-from ..options import StylizeOptions
 from ..images import ImageSource, load_image, save_image, scale_to_max_dim
+from ..options import StylizeOptions
 from .paths import IMAGE_SUFFIXES, check_folders, find_pictures, output_name
 from .pipeline import Progress, StreamStylizer, run_pipeline
 
