@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from . import __version__
 from .errors import NSTError
 
 _TRUE = ("1", "true", "yes", "on")
@@ -35,6 +36,10 @@ OPTIMIZERS = ("adam", "lbfgs")
 #: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
 #: Change it here and in pyproject.toml, then run ``python scripts/refresh_notebooks.py --strip-only``.
 REPOSITORY = "nst-teaching/nst-suite"
+#: The release tag the notebooks' badges and setup cells open and install: ``v`` + the package's
+#: version (``nst_helpers.__version__``, the one place it is written). Change the version, then run
+#: ``python scripts/refresh_notebooks.py --strip-only``.
+RELEASE_TAG = f"v{__version__}"
 
 
 def env_flag(name: str) -> bool:
