@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import __version__
+
 _TRUE = ("1", "true", "yes", "on")
 
 # Input limits shared by the package and the command line (which checks them before it imports
@@ -18,6 +20,10 @@ _TRUE = ("1", "true", "yes", "on")
 #: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
 #: Change it here and in pyproject.toml, then run ``python scripts/refresh_notebooks.py --strip-only``.
 REPOSITORY = "nst-teaching/nst-suite"
+#: The release tag the notebooks' badges and setup cells open and install: ``v`` + the package's
+#: version (``nst_helpers.__version__``, the one place it is written). Change the version, then run
+#: ``python scripts/refresh_notebooks.py --strip-only``.
+RELEASE_TAG = f"v{__version__}"
 
 
 def env_flag(name: str) -> bool:

@@ -11,9 +11,11 @@ output or execution count, as the project's tests require. The checked cells pri
 in every configuration, so the quick offline outputs stored here are the expected outputs of all.
 
 It also copies the repository's address (``nst_helpers.config.REPOSITORY``) into the notebooks'
-badges and setup cells, README.md and pyproject.toml, and the release tag (``v`` +
-``nst_helpers.__version__``) into the setup cells: change the address or the version in the
-package, then run this script.
+badges and setup cells, README.md and pyproject.toml, and the release tag
+(``nst_helpers.config.RELEASE_TAG``, ``v`` + ``nst_helpers.__version__``) into the badges (which
+open ``blob/<tag>/``) and the setup cells (which install it): change the address or the version in
+the package, then run this script. Every notebook's metadata asks Colab for a T4 GPU
+(:data:`COLAB_METADATA`).
 """
 
 from __future__ import annotations
@@ -27,35 +29,40 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from nst_helpers import __version__
 from nst_helpers.cli.teach import mark_solution_cells
-from nst_helpers.config import REPOSITORY
+from nst_helpers.config import RELEASE_TAG, REPOSITORY
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "NBVAL_CHECK_OUTPUT"
 
 
-BADGE = re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/")
+BADGE = re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/")
 GITHUB = re.compile(r"(?<![\w/])github\.com/[\w.-]+/[\w-]+(?:\.git)?")
 REPO_LINE = re.compile(r'^REPO = "[^"]*"', re.MULTILINE)
 TAG_LINE = re.compile(r'^TAG = "[^"]*"', re.MULTILINE)
 #: Files outside the notebooks that name the repository.
 LINKED_FILES = ("README.md", "pyproject.toml")
+#: Notebook metadata that makes Colab open the notebook on a GPU runtime (a T4, the free one).
+COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
 def point_at_repository(text: str) -> str:
-    """``text`` with every Colab badge and github.com/OWNER/NAME address naming REPOSITORY."""
-    text = BADGE.sub(f"colab.research.google.com/github/{REPOSITORY}/blob/", text)
+    """``text`` with every github.com/OWNER/NAME address naming REPOSITORY, badges RELEASE_TAG."""
+    text = BADGE.sub(f"colab.research.google.com/github/{REPOSITORY}/blob/{RELEASE_TAG}/", text)
     return GITHUB.sub(f"github.com/{REPOSITORY}", text)
 
 
 def strip(notebook: nbformat.NotebookNode, name: str) -> None:
     """Drop outputs of unchecked cells; point badges and ``REPO = …`` lines at REPOSITORY.
 
+    Badges and ``TAG = …`` lines get RELEASE_TAG; the metadata gets :data:`COLAB_METADATA`.
+
     Solution cells (``### BEGIN SOLUTION`` … ``### END SOLUTION``) get nbgrader's metadata
     (:func:`nst_helpers.cli.teach.mark_solution_cells`), so a new notebook gets it too.
     """
     notebook.metadata.pop("widgets", None)  # saved widget state is output too
+    notebook.metadata["accelerator"] = COLAB_METADATA["accelerator"]
+    notebook.metadata["colab"] = {**notebook.metadata.get("colab", {}), **COLAB_METADATA["colab"]}
     mark_solution_cells(notebook, name)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
@@ -63,7 +70,7 @@ def strip(notebook: nbformat.NotebookNode, name: str) -> None:
             cell.source = point_at_repository(cell.source)
         else:
             cell.source = REPO_LINE.sub(f'REPO = "{REPOSITORY}"', cell.source)
-            cell.source = TAG_LINE.sub(f'TAG = "v{__version__}"', cell.source)
+            cell.source = TAG_LINE.sub(f'TAG = "{RELEASE_TAG}"', cell.source)
         if cell.cell_type != "code":
             continue
         if MARK in cell.source:
