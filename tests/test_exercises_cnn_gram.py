@@ -54,6 +54,10 @@ def size_ignores_stride(n, f, stride=1, padding=0):
     return n + 2 * padding - f + 1
 
 
+def size_same_rounds_down(n, f, stride=1, padding=0):
+    return n // stride if padding == "same" else size_right(n, f, stride, padding)
+
+
 def test_conv_output_size_accepts_right_answer(capsys):
     assert cnn.check_conv_output_size(size_right) is True
     assert capsys.readouterr().out.startswith(
@@ -88,8 +92,53 @@ def pool_tf(x, size=2, stride=2):
     return tf.nn.max_pool2d(x[None], size, stride, "VALID")[0]
 
 
+def pool_tf_numpy(x, size=2, stride=2):
+    return tf.nn.max_pool2d(x[None], size, stride, "VALID").numpy()[0]
+
+
+def pool_tf_v1(x, size=2, stride=2):
+    return tf.nn.max_pool(x[None], size, stride, "VALID").numpy()[0]
+
+
+def pool_keras(x, size=2, stride=2):
+    layer = tf.keras.layers.MaxPooling2D(pool_size=size, strides=stride, padding="valid")
+    return np.asarray(layer(x[None]))[0]
+
+
+def pool_keras_ops(x, size=2, stride=2):
+    import keras
+
+    return np.asarray(keras.ops.max_pool(x[None], size, stride, "valid"))[0]
+
+
+def pool_in_tf_function(x, size=2, stride=2):
+    @tf.function(autograph=False)
+    def pool(y):
+        return tf.nn.max_pool2d(y, size, stride, "VALID")
+
+    return pool(x[None]).numpy()[0]
+
+
+def pool_tf_reduce_max(x, size=2, stride=2):
+    rows = (x.shape[0] - size) // stride + 1
+    cols = (x.shape[1] - size) // stride + 1
+    out = np.empty((rows, cols, x.shape[2]), x.dtype)
+    for i in range(rows):
+        for j in range(cols):
+            window = x[i * stride : i * stride + size, j * stride : j * stride + size]
+            out[i, j] = tf.reduce_max(window, axis=(0, 1)).numpy()
+    return out
+
+
 def pool_average(x, size=2, stride=2):
-    return tf.nn.avg_pool2d(x[None], size, stride, "VALID").numpy()[0]
+    rows = (x.shape[0] - size) // stride + 1
+    cols = (x.shape[1] - size) // stride + 1
+    out = np.empty((rows, cols, x.shape[2]), x.dtype)
+    for i in range(rows):
+        for j in range(cols):
+            window = x[i * stride : i * stride + size, j * stride : j * stride + size]
+            out[i, j] = window.mean(axis=(0, 1))
+    return out
 
 
 def pool_transposed(x, size=2, stride=2):
@@ -122,6 +171,21 @@ def gram_tf(features):
     from nst_helpers.losses import gram_matrix
 
     return gram_matrix(features)
+
+
+def gram_tf_einsum(features):
+    _, h, w, _ = features.shape
+    return (tf.einsum("bijc,bijd->bcd", features, features) / (h * w)).numpy()
+
+
+def gram_tf_matmul(features):
+    _, h, w, c = features.shape
+    flat = features.reshape(h * w, c)
+    return (tf.matmul(flat, flat, transpose_a=True) / (h * w)).numpy()[None]
+
+
+def gram_returns_tensor(features):
+    return tf.constant(gram_right(features))
 
 
 def gram_unnormalised(features):
@@ -215,9 +279,7 @@ def assert_first_failure(out, words):
 
 RIGHT_ANSWERS = [
     (cnn.check_max_pool, pool_right),
-    (cnn.check_max_pool, pool_tf),
     (gram.check_gram_matrix, gram_right),
-    (gram.check_gram_matrix, gram_tf),
 ]
 
 MISTAKES = [
@@ -228,12 +290,24 @@ MISTAKES = [
     (cnn.check_conv_output_size, size_ignores_stride, "ignored the stride"),
     (cnn.check_conv_output_size, size_numbers_only, "TypeError"),
     (cnn.check_conv_output_size, size_same_keeps_n, "only at stride 1"),
-    (cnn.check_conv_output_size, size_same_half_filter, "odd f only"),
+    (cnn.check_conv_output_size, size_same_half_filter, "not for an even f"),
+    (cnn.check_conv_output_size, size_same_rounds_down, "your 'same' rounds down"),
+    (cnn.check_max_pool, pool_tf, "the built-in this exercise rebuilds"),
+    (cnn.check_max_pool, pool_tf_numpy, "tf.nn.max_pool2d"),
+    (cnn.check_max_pool, pool_tf_v1, "the built-in this exercise rebuilds"),
+    (cnn.check_max_pool, pool_keras, "MaxPooling2D"),
+    (cnn.check_max_pool, pool_keras_ops, "the built-in this exercise rebuilds"),
+    (cnn.check_max_pool, pool_in_tf_function, "the built-in this exercise rebuilds"),
+    (cnn.check_max_pool, pool_tf_reduce_max, "NumPy only"),
     (cnn.check_max_pool, pool_average, "averages"),
     (cnn.check_max_pool, pool_transposed, "transposed"),
     (cnn.check_max_pool, pool_zero_start, "-inf"),
     (cnn.check_max_pool, pool_across_channels, "across channels"),
     (cnn.check_max_pool, pool_off_by_one, "off by one"),
+    (gram.check_gram_matrix, gram_tf, "NumPy only"),
+    (gram.check_gram_matrix, gram_tf_einsum, "TensorFlow operations ran (Einsum"),
+    (gram.check_gram_matrix, gram_tf_matmul, "NumPy only"),
+    (gram.check_gram_matrix, gram_returns_tensor, "it returned a tf.Tensor"),
     (gram.check_gram_matrix, gram_unnormalised, "divide the sum by the number of positions"),
     (gram.check_gram_matrix, gram_pytorch, "PyTorch"),
     (gram.check_gram_matrix, gram_positions, "positions with positions"),
@@ -260,6 +334,31 @@ def test_checkers_accept_right_answers(capsys, check, answer):
 def test_checkers_reject_typical_mistakes(capsys, check, wrong, reason):
     assert check(wrong) is False
     assert_first_failure(capsys.readouterr().out, reason)
+
+
+def test_a_same_rule_is_named_for_the_first_case_it_fails(capsys):
+    # On (n=7, f=2, stride=2) rounding down and (f − 1) / 2 padding both give 3; the hint must
+    # name the rule the student wrote, and each hint must hold for the case it is shown with.
+    assert cnn.check_conv_output_size(size_same_rounds_down) is False
+    out = capsys.readouterr().out
+    assert "n=7, f=2, stride=2, padding='same'" in out and "rounds down" in out
+    assert cnn.check_conv_output_size(size_same_half_filter) is False
+    out = capsys.readouterr().out
+    assert "n=7, f=2, stride=2, padding='same'" in out and "not for an even f" in out
+
+
+def test_the_checkers_own_tensorflow_does_not_count(capsys):
+    # check_max_pool computes its expected results with tf.nn.max_pool2d itself.
+    zeros = np.zeros([1, 4, 4, 1], np.float32)
+    with cnn.tensorflow_ops() as ops:
+        tf.nn.max_pool2d(zeros, 2, 2, "VALID")
+    assert ops == ["MaxPool"]
+    assert cnn.check_max_pool(pool_right) is True
+    with cnn.tensorflow_ops() as ops:
+        pass
+    tf.nn.max_pool2d(zeros, 2, 2, "VALID")
+    assert ops == []  # the recording stops with the block
+    capsys.readouterr()
 
 
 def test_a_missing_return_is_named(capsys):

@@ -7,15 +7,89 @@ Each checker makes its own inputs (seeded random sizes and values, plus a few cl
 compares the student's answers with the formula or with TensorFlow and reports in the style of
 :mod:`nst_helpers.exercises.report`: ``✓ …`` when everything passes, else ``✗`` with the first
 failure explained; it returns ``True`` or ``False``.
+
+:func:`tensorflow_ops` records the TensorFlow operations a student's function runs, so that a
+NumPy exercise can reject the built-in it asks the student to rebuild (also used by notebook 02's
+Gram matrix checker).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from . import report
+
+
+@contextlib.contextmanager
+def tensorflow_ops() -> Iterator[list[str]]:
+    """Record the type of every TensorFlow operation run inside the ``with`` block.
+
+    TensorFlow's operation callbacks see each operation, eager or traced in a ``tf.function``,
+    whichever API started it (``tf.nn``, ``tf.keras`` layers, ``keras.ops``), so a NumPy exercise
+    can tell that its answer used TensorFlow.
+
+    Yields:
+        The list the op types are appended to, e.g. ``["MaxPool"]``.
+    """
+    from tensorflow.python.framework import op_callbacks
+
+    seen: list[str] = []
+
+    def record(op_type, inputs, attrs, outputs, op_name=None, graph=None):
+        seen.append(op_type.decode() if isinstance(op_type, bytes) else str(op_type))
+
+    op_callbacks.add_op_callback(record)
+    try:
+        yield seen
+    finally:
+        op_callbacks.remove_op_callback(record)
+
+
+def numpy_only(
+    function: Callable, *args: object, given: str, expected: str, built_in: dict[str, str]
+) -> object:
+    """Call the student's ``function`` and fail if it ran TensorFlow or returned a tensor.
+
+    Args:
+        function: The student's function.
+        *args: Its (NumPy) arguments.
+        given: The call, as a failure names it.
+        expected: What a right answer returns.
+        built_in: Op types of the built-ins the exercise rebuilds, each with the name a student
+            calls it by, e.g. ``{"MaxPool": "tf.nn.max_pool2d"}``.
+
+    Returns:
+        What the function returned.
+
+    Raises:
+        report.CheckFailed: If the function failed, ran a TensorFlow operation or returned a
+            TensorFlow tensor.
+    """
+    import tensorflow as tf
+
+    with tensorflow_ops() as ops:
+        got = report.call(function, *args, given=given, expected=expected)
+    named = next((built_in[op] for op in ops if op in built_in), None)
+    if named:
+        raise report.CheckFailed(
+            given,
+            expected + ", computed with NumPy",
+            f"the result of {named}",
+            f"{named} is the built-in this exercise rebuilds: write it in NumPy",
+        )
+    if ops or isinstance(got, (tf.Tensor, tf.Variable)):
+        ran = ", ".join(dict.fromkeys(ops[:20]))
+        which = f"TensorFlow operations ran ({ran})" if ops else "it returned a tf.Tensor"
+        raise report.CheckFailed(
+            given,
+            expected + ", computed with NumPy",
+            which,
+            "this exercise is NumPy only: use numpy functions and return a NumPy array",
+        )
+    return got
 
 
 def _expected_size(n: int, f: int, stride: int, padding: int) -> int:
@@ -83,7 +157,8 @@ def check_conv_output_size(
     ``padding="valid"`` (none) and ``"same"`` (``ceil(n / stride)``, whatever ``f``). Rejected,
     each with its explanation: no ``+ 1``, padding on one side only, no stride, true division,
     rounding up, ``f // stride`` (brackets), a float result; for ``"same"``: the input size kept
-    at any stride, padding ``(f − 1) / 2`` (wrong for even ``f``), rounding down.
+    at any stride, padding ``(f − 1) / 2`` (wrong for even ``f``), rounding down; where two of
+    these give the same wrong answer, the hint names the one that explains most answers.
 
     Args:
         conv_output_size: The student's function, called as ``fn(n, f, stride, padding)``.
@@ -136,15 +211,35 @@ _SAME_MISTAKES: list[tuple[str, Callable[[int, int, int], int]]] = [
         lambda n, f, s: n,
     ),
     (
-        "padding (f − 1) / 2 on each side works for odd f only: for an even f TensorFlow pads one "
-        "side more, and the output is ceil(n / stride) whatever f is",
+        "padding (f − 1) / 2 on each side gives ceil(n / stride) for every odd f, at any stride, "
+        "but not for an even f; TensorFlow then pads one side more, and the output is "
+        "ceil(n / stride) whatever f is",
         lambda n, f, s: (n + 2 * ((f - 1) // 2) - f) // s + 1,
     ),
     (
-        "round up, not down: 'same' keeps a partly filled last window, so ceil(n / stride)",
+        "your 'same' rounds down (n // stride); round up instead: 'same' pads so that a partly "
+        "filled last window still counts, so the output is ceil(n / stride)",
         lambda n, f, s: n // s,
     ),
 ]
+
+
+def _diagnose_same(
+    failed: tuple[int, int, int], got: object, answers: list[tuple[tuple[int, int, int], object]]
+) -> str:
+    """The typical 'same' mistake that gives ``got`` on the first failed case.
+
+    Several rules can agree on one case ((7, 2, 2) gives 3 both when rounding down and with
+    (f − 1) / 2 padding), so among those the one that explains most of the student's answers wins.
+    """
+    fitting = [(why, rule) for why, rule in _SAME_MISTAKES if rule(*failed) == got]
+    if not fitting:
+        return (
+            "try tf.nn.conv2d with padding='SAME' on a few sizes, strides and even and odd "
+            "filters, and compare the output's side with n and the stride"
+        )
+    explained = [sum(rule(*case) == answer for case, answer in answers) for _, rule in fitting]
+    return fitting[explained.index(max(explained))][0]
 
 
 def _check_string_padding(conv_output_size: Callable, rng: np.random.Generator) -> int:
@@ -157,6 +252,7 @@ def _check_string_padding(conv_output_size: Callable, rng: np.random.Generator) 
     cases = [(7, 2, 2), (6, 2, 2), (5, 4, 1), (224, 3, 2)]
     while len(cases) < _STRING_CASES:
         cases.append((int(rng.integers(1, 300)), int(rng.integers(1, 8)), int(rng.integers(1, 5))))
+    answers = []
     for n, f, stride in cases:
         for padding, want in (("valid", (n - f) // stride + 1), ("same", -(-n // stride))):
             if padding == "valid" and f > n:
@@ -165,17 +261,17 @@ def _check_string_padding(conv_output_size: Callable, rng: np.random.Generator) 
             got = report.call(
                 conv_output_size, n, f, stride, padding, given=given, expected="an int"
             )
-            if got == want and isinstance(got, (int, np.integer)) and not isinstance(got, bool):
-                checked += 1
-                continue
-            mistake = "'valid' means no padding at all: padding 0"
-            if padding == "same":
-                mistake = next(
-                    (why for why, rule in _SAME_MISTAKES if rule(n, f, stride) == got),
-                    "try tf.nn.conv2d with padding='SAME' on a few sizes, strides and even and "
-                    "odd filters, and compare the output's side with n and the stride",
-                )
-            raise report.CheckFailed(given, str(want), repr(got), mistake)
+            answers.append(((n, f, stride), padding, given, want, got))
+    for (n, f, stride), padding, given, want, got in answers:
+        if got == want and isinstance(got, (int, np.integer)) and not isinstance(got, bool):
+            checked += 1
+            continue
+        mistake = "'valid' means no padding at all: padding 0"
+        if padding == "same":
+            mistake = _diagnose_same(
+                (n, f, stride), got, [(c, g) for c, p, _, _, g in answers if p == "same"]
+            )
+        raise report.CheckFailed(given, str(want), repr(got), mistake)
     return checked
 
 
@@ -220,6 +316,14 @@ def _diagnose_pool(x: np.ndarray, size: int, stride: int, got: np.ndarray) -> st
     return "some windows are wrong: window (i, j) covers rows i·stride … i·stride + size − 1"
 
 
+#: TensorFlow's max-pooling operations, which ``tf.nn.max_pool2d``, ``tf.nn.max_pool`` and
+#: Keras' ``MaxPooling2D`` run, and what a student calls them.
+_POOLS = dict.fromkeys(
+    ("MaxPool", "MaxPoolV2", "MaxPoolWithArgmax"),
+    "TensorFlow's max pooling (tf.nn.max_pool2d, tf.nn.max_pool, Keras' MaxPooling2D)",
+)
+
+
 def check_max_pool(
     max_pool: Callable[[np.ndarray, int, int], np.ndarray], *, seed: int | None = None
 ) -> bool:
@@ -229,8 +333,10 @@ def check_max_pool(
     ``H' = (H − size) // stride + 1`` (no padding, like ``padding="VALID"``), each entry the largest
     value of its ``size × size`` window, channel by channel. The checker compares with
     ``tf.nn.max_pool2d`` on random maps of odd and even, non-square sizes with negative values.
-    Rejected, each with its explanation: averages, a transposed result, a running maximum that
-    starts at 0, a maximum across channels, a missing channel axis, a window loop off by one.
+    Rejected, each with its explanation: TensorFlow's own max pooling (``tf.nn.max_pool2d``,
+    ``tf.nn.max_pool``, Keras' ``MaxPooling2D``) or any other TensorFlow operation, a returned
+    tensor, averages, a transposed result, a running maximum that starts at 0, a maximum across
+    channels, a missing channel axis, a window loop off by one.
 
     Args:
         max_pool: The student's function, called as ``max_pool(x, size, stride)``.
@@ -257,11 +363,10 @@ def check_max_pool(
             given = f"max_pool(x of shape {x.shape}, size={size}, stride={stride})"
             want = tf.nn.max_pool2d(x[None], size, stride, "VALID").numpy()[0]
             expected = f"tf.nn.max_pool2d's result, shape {want.shape}"
-            got = report.array(
-                report.call(max_pool, x.copy(), size, stride, given=given, expected=expected),
-                given,
-                expected,
+            result = numpy_only(
+                max_pool, x.copy(), size, stride, given=given, expected=expected, built_in=_POOLS
             )
+            got = report.array(result, given, expected)
             if got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
                 shown = f"shape {got.shape}" + (", other values" if got.shape == want.shape else "")
                 raise report.CheckFailed(

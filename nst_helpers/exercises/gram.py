@@ -18,6 +18,7 @@ import numpy as np
 
 from ..losses import NORMALIZATIONS
 from . import report
+from .cnn import numpy_only
 
 
 def _reference_gram(features: np.ndarray) -> np.ndarray:
@@ -85,12 +86,14 @@ def check_gram_matrix(
     ``G[c, d] = Σ_positions F[p, c]·F[p, d] / (H·W)`` (the TensorFlow tutorial's normalisation).
     Besides comparing with a reference, the checker tests the properties the notebook teaches:
     the matrix is symmetric, does not change when the positions are shuffled, and grows fourfold
-    when the features double. Rejected, each with its explanation: no division by H·W, the PyTorch
-    ÷ C·H·W, dividing twice, positions × positions (F·Fᵀ), a missing batch axis, a wrong reshape.
+    when the features double. Rejected, each with its explanation: any TensorFlow operation
+    (``tf.einsum``, ``tf.matmul``, the package's ``gram_matrix``) or a returned tensor, no division
+    by H·W, the PyTorch ÷ C·H·W, dividing twice, positions × positions (F·Fᵀ), a missing batch
+    axis, a wrong reshape.
 
     Args:
-        my_gram_matrix: The student's function; it gets a float32 NumPy array and may return a
-            NumPy array or a TensorFlow tensor.
+        my_gram_matrix: The student's function; it gets a float32 NumPy array and must return a
+            NumPy array, computed with NumPy only.
         seed: Seed of the random feature maps (the default repeats them on every run).
 
     Returns:
@@ -101,7 +104,9 @@ def check_gram_matrix(
 
     def gram(features: np.ndarray, given: str) -> np.ndarray:
         expected = f"the Gram matrix, shape (1, {features.shape[-1]}, {features.shape[-1]})"
-        result = report.call(my_gram_matrix, features.copy(), given=given, expected=expected)
+        result = numpy_only(
+            my_gram_matrix, features.copy(), given=given, expected=expected, built_in={}
+        )
         return report.array(result, given, expected)
 
     def checks() -> str:
