@@ -18,8 +18,16 @@ def tv_right(image):
     return tf.reduce_sum(down) + tf.reduce_sum(across)
 
 
+def tv_one_element(image):  # shape [1]: a one-element tensor is accepted
+    return tf.reshape(tv_right(image), [1])
+
+
 def tv_library(image):
-    return tf.image.total_variation(image)  # shape [1]: a one-element tensor is accepted
+    return tf.image.total_variation(image)  # the built-in the exercise forbids
+
+
+def tv_library_summed(image):
+    return tf.reduce_sum(tf.image.total_variation(image))
 
 
 def tv_squared(image):
@@ -58,7 +66,7 @@ def tv_raises(image):
     raise RuntimeError("not written yet")
 
 
-@pytest.mark.parametrize("fn", [tv_right, tv_library])
+@pytest.mark.parametrize("fn", [tv_right, tv_one_element])
 def test_total_variation_accepts_right_answers(fn, capsys):
     assert gatys.check_total_variation(fn) is True
     assert capsys.readouterr().out.strip() == (
@@ -77,11 +85,37 @@ def test_total_variation_accepts_right_answers(fn, capsys):
         (tv_no_abs, "without abs"),
         (tv_per_pixel, "single number"),
         (tv_raises, "RuntimeError"),
+        (tv_library, "write it by hand"),
+        (tv_library_summed, "write it by hand"),
     ],
 )
 def test_total_variation_rejects_typical_mistakes(fn, words, capsys):
     assert gatys.check_total_variation(fn) is False
     assert_first_failure(capsys.readouterr().out, "total_variation(", words)
+
+
+def test_the_built_in_total_variation_works_again_after_the_checker():
+    original = tf.image.total_variation
+    gatys.check_total_variation(tv_library)
+    assert tf.image.total_variation is original
+    assert float(tf.image.total_variation(tf.zeros([4, 4, 3]))) == 0.0
+
+
+def test_checkers_leave_tf32_as_they_found_it():
+    before = tf.config.experimental.tensor_float_32_execution_enabled()
+    try:
+        tf.config.experimental.enable_tensor_float_32_execution(True)
+        seen = []
+
+        def spy(features, targets):
+            seen.append(tf.config.experimental.tensor_float_32_execution_enabled())
+            return style_right(features, targets)
+
+        assert gatys.check_style_loss(spy) is True
+        assert seen and not any(seen)  # TF32 off while the student's function runs
+        assert tf.config.experimental.tensor_float_32_execution_enabled()  # and on again
+    finally:
+        tf.config.experimental.enable_tensor_float_32_execution(before)
 
 
 def _gram(features, divide_by="hw"):
@@ -214,6 +248,21 @@ def style_root(features, targets):
     return tf.add_n([tf.sqrt(e) for e in _style(features, targets)]) / len(targets)
 
 
+def style_over_style_layers(features, targets):
+    """A loop over the notebook's STYLE_LAYERS instead of the targets it was given."""
+    from nst_helpers.models import STYLE_LAYERS
+
+    errors = [tf.reduce_mean(tf.square(_gram(features[k]) - targets[k])) for k in STYLE_LAYERS]
+    return tf.add_n(errors) / len(errors)
+
+
+def style_over_a_fixed_list(features, targets):
+    """A loop over a list of layer names typed in by hand."""
+    names = ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block4_conv2"]
+    errors = [tf.reduce_mean(tf.square(_gram(features[k]) - targets[k])) for k in names]
+    return tf.add_n(errors) / len(errors)
+
+
 def style_last_layer(features, targets):
     for name in targets:
         loss = tf.reduce_mean(tf.square(_gram(features[name]) - targets[name]))
@@ -277,6 +326,8 @@ def test_the_notebooks_content_loss_is_not_a_style_loss(capsys):
         (style_last_layer, "only the last layer"),
         (style_zip_order, "by its name"),
         (style_zip_order_guarded, "by its name"),
+        (style_over_style_layers, "loop over the targets"),
+        (style_over_a_fixed_list, "loop over the targets"),
     ],
 )
 def test_style_loss_rejects_typical_mistakes(fn, words, capsys):

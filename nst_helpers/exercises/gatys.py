@@ -4,7 +4,9 @@ Each checker calls the student's function on seeded random images and feature ma
 itself, tests invariants with tolerances and reports in the style of
 :mod:`nst_helpers.exercises.report`: ``✓ …`` when everything passes, else ``✗`` with the first
 failure explained (the input, what was expected, what came back, the likely mistake). It returns
-``True`` or ``False``.
+``True`` or ``False``. While a checker runs, TensorFlow computes float32 products in full
+float32 (no TF32 on Ampere GPUs, which would round them to about 3 digits against tolerances of
+1e-4), and the total-variation checker switches ``tf.image.total_variation`` off.
 
 * :func:`check_total_variation` — ``total_variation(image)`` written by hand;
 * :func:`check_style_loss` — ``style_loss(style_features, style_targets)`` from feature maps:
@@ -15,8 +17,9 @@ failure explained (the input, what was expected, what came back, the likely mist
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import tensorflow as tf
@@ -27,6 +30,42 @@ from . import report
 VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 
 # --- Exercise 1: total variation -----------------------------------------------------------------
+
+
+class _ForbiddenCall(Exception):
+    """Raised by a built-in that the exercise asks the student to write by hand."""
+
+
+@contextlib.contextmanager
+def _forbidden(module: object, name: str) -> Iterator[list[str]]:
+    """Make ``module.name`` raise while the block runs; the list it yields records each call.
+
+    The exercise asks for the function by hand, so a student's function that calls the built-in
+    must fail; the checker's own references do not call it.
+    """
+    calls: list[str] = []
+    original = getattr(module, name)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        calls.append(name)
+        raise _ForbiddenCall(f"{name} is switched off while the checker runs")
+
+    setattr(module, name, refuse)
+    try:
+        yield calls
+    finally:
+        setattr(module, name, original)
+
+
+@contextlib.contextmanager
+def _full_float32() -> Iterator[None]:
+    """TF32 off while a checker runs: on Ampere GPUs it would round products to ~3 digits."""
+    enabled = tf.config.experimental.tensor_float_32_execution_enabled()
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    try:
+        yield
+    finally:
+        tf.config.experimental.enable_tensor_float_32_execution(enabled)
 
 
 def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
@@ -78,9 +117,11 @@ def check_total_variation(
     """Check a hand-written total variation against ``tf.image.total_variation``.
 
     The function should return the sum of absolute differences between vertical and horizontal
-    neighbours, over all pixels and channels, as one number. Rejected, each with its explanation:
-    one direction only, squared differences, means instead of sums, no ``abs``, adding the
-    brightness, a result per pixel instead of one number.
+    neighbours, over all pixels and channels, as one number. ``tf.image.total_variation`` raises
+    while the checker runs: the exercise is to write it by hand. Rejected, each with its
+    explanation: calling ``tf.image.total_variation``, one direction only, squared differences,
+    means instead of sums, no ``abs``, adding the brightness, a result per pixel instead of one
+    number.
 
     Args:
         total_variation: The student's function, ``total_variation(image) -> scalar`` for an
@@ -95,7 +136,19 @@ def check_total_variation(
     flat = tf.fill([1, 9, 13, 3], float(generator.uniform(0.1, 0.9)))
 
     def tv(image: tf.Tensor, given: str, expected: str) -> float:
-        got = report.call(total_variation, image, given=given, expected=expected)
+        with _forbidden(tf.image, "total_variation") as calls:
+            try:
+                got = report.call(total_variation, image, given=given, expected=expected)
+            except report.CheckFailed:
+                if not calls:
+                    raise
+                raise report.CheckFailed(
+                    given,
+                    expected,
+                    "a call of tf.image.total_variation, which the checker switches off",
+                    "the exercise is to write it by hand: sum tf.abs of the differences between "
+                    "neighbours (image[:, 1:] - image[:, :-1], and the same along the width)",
+                ) from None
         return report.scalar(got, given, expected)
 
     def checks() -> str:
@@ -109,8 +162,8 @@ def check_total_variation(
             )
         for image in images:
             given = f"total_variation(a random {image.shape[2]}×{image.shape[1]} image, W×H)"
-            want = float(tf.reduce_sum(tf.image.total_variation(image)))
-            got = tv(image, given, f"{want:.6g} (tf.image.total_variation)")
+            want = _reference_total_variation(image)
+            got = tv(image, given, f"{want:.6g} (as tf.image.total_variation gives)")
             if not np.isclose(got, want, rtol=1e-4, atol=1e-3):
                 mistake = report.diagnose(
                     got,
@@ -126,7 +179,16 @@ def check_total_variation(
             "and is 0 for a flat one."
         )
 
-    return report.run_checks(checks)
+    with _full_float32():
+        return report.run_checks(checks)
+
+
+def _reference_total_variation(image: tf.Tensor) -> float:
+    """Total variation in float64 NumPy, what ``tf.image.total_variation`` sums to."""
+    pixels = np.asarray(image, np.float64)
+    down = np.abs(pixels[:, 1:] - pixels[:, :-1]).sum()
+    across = np.abs(pixels[:, :, 1:] - pixels[:, :, :-1]).sum()
+    return float(down + across)
 
 
 # --- Exercise 2: the style loss from feature maps ------------------------------------------------
@@ -344,7 +406,11 @@ def check_style_loss(
         try:
             got = report.call(style_loss, features, targets, given=given, expected=expected)
         except report.CheckFailed as failure:
-            mistake = _shape_mistake(failure.got, features) or failure.mistake
+            mistake = (
+                _layer_mistake(failure.got, targets)
+                or _shape_mistake(failure.got, features)
+                or failure.mistake
+            )
             raise report.CheckFailed(given, expected, _short_error(failure.got), mistake) from None
         return report.scalar(got, given, expected)
 
@@ -370,7 +436,20 @@ def check_style_loss(
             f"the layers' mean squared errors, on {len(trials)} sets of layers of different sizes."
         )
 
-    return report.run_checks(checks)
+    with _full_float32():
+        return report.run_checks(checks)
+
+
+def _layer_mistake(message: str, targets: Mapping) -> str | None:
+    """Explain a KeyError for a layer the targets do not hold (a loop over other layer names)."""
+    match = re.match(r"the error KeyError: '(.*)'$", message)
+    if not match or match[1] in targets:
+        return None
+    return (
+        f"it asks for the layer {match[1]!r}, which is not among the targets it was given "
+        f"({', '.join(targets)}): loop over the targets (for name, target in "
+        "style_targets.items()), not over the notebook's STYLE_LAYERS or another fixed list"
+    )
 
 
 def _check_pairing_by_name(
@@ -489,7 +568,8 @@ def check_deprocess(
                 raise report.CheckFailed(given, expected, shown, mistake)
         return "deprocess undoes preprocess for two sets of means and clips to [0, 1]."
 
-    return report.run_checks(checks)
+    with _full_float32():
+        return report.run_checks(checks)
 
 
 __all__ = ["check_deprocess", "check_style_loss", "check_total_variation"]
