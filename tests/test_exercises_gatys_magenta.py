@@ -609,3 +609,23 @@ def test_a_stub_is_not_implemented_yet_in_one_line(check, capsys):
         "✗ style_loss is not implemented yet: Exercise 2 (The style loss from feature maps). "
         "Write it in place of its raise NotImplementedError line and run the cell again.\n"
     )
+
+
+# --- notebook 04's solution cells ----------------------------------------------------------------
+
+
+def test_notebook_04s_solutions_open_collapsed_in_colab_and_jupyter():
+    from pathlib import Path
+
+    import nbformat
+
+    from nst_helpers.teach import BEGIN
+
+    path = Path(__file__).resolve().parent.parent / "notebooks/04_magenta_fast_style_transfer.ipynb"
+    solutions = [c for c in nbformat.read(path, as_version=4).cells if BEGIN in c.source]
+    assert len(solutions) == 3
+    for cell in solutions:
+        first = cell.source.splitlines()[0].replace(" ", "")
+        assert first == "#@titleSolution", "Colab folds a form cell under its #@title line"
+        assert cell.metadata["cellView"] == "form"
+        assert cell.metadata["jupyter"]["source_hidden"] is True
