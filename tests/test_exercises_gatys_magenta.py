@@ -424,6 +424,13 @@ def crop_no_batch(image):
     return crop_right(image)[0]
 
 
+def crop_wrong_axes(image):  # reads H and W from shape[0] and shape[1], the batch axis first
+    height, width = image.shape[0], image.shape[1]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    return image[:, top : top + side, left : left + side, :]
+
+
 def test_center_crop_accepts_right_answers(capsys):
     assert magenta.check_center_crop_square(crop_right) is True
     assert magenta.check_center_crop_square(crop_library) is True
@@ -438,6 +445,7 @@ def test_center_crop_accepts_right_answers(capsys):
         (crop_squash, "instead of resizing"),
         (crop_longer_side, "shorter side"),
         (crop_no_batch, "batch axis"),
+        (crop_wrong_axes, "the height is image.shape[1]"),
     ],
 )
 def test_center_crop_rejects_typical_mistakes(fn, words, capsys):
@@ -461,6 +469,14 @@ def blend_squared(own, style, strength):
     return (1.0 - strength**2) * own + strength**2 * style
 
 
+def blend_mean(own, style, strength):  # strength forgotten
+    return (own + style) / 2
+
+
+def blend_style_only(own, style, strength):
+    return style
+
+
 def test_blend_accepts_right_answer(capsys):
     assert magenta.check_blend_style_vectors(blend_right) is True
     assert capsys.readouterr().out.strip() == (
@@ -474,6 +490,8 @@ def test_blend_accepts_right_answer(capsys):
         (blend_swapped, "weights are swapped"),
         (blend_additive, "without taking away"),
         (blend_squared, "straight line"),
+        (blend_mean, "ignores strength"),
+        (blend_style_only, "ignores strength"),
     ],
 )
 def test_blend_rejects_typical_mistakes(fn, words, capsys):
@@ -546,6 +564,12 @@ def resize_transposed(image, max_dim):
     return tf.image.resize(tf.transpose(image, [0, 2, 1, 3]), size)
 
 
+def resize_shrink_only(image, max_dim):  # like PIL's thumbnail: never enlarges
+    if max(image.shape[1], image.shape[2]) <= max_dim:
+        return image
+    return resize_right(image, max_dim)
+
+
 def resize_flat(image, max_dim):
     mean = tf.reduce_mean(image, axis=[1, 2], keepdims=True)
     return tf.ones_like(resize_right(image, max_dim)) * mean
@@ -578,6 +602,7 @@ def test_resize_accepts_right_answers(capsys):
         (resize_rotated, "flipped by 180°"),
         (resize_transposed, "transposed"),
         (resize_flat, "one flat colour"),
+        (resize_shrink_only, "enlarge it too"),
     ],
 )
 def test_resize_rejects_typical_mistakes(fn, words, capsys):
@@ -635,3 +660,23 @@ def test_a_stub_is_not_implemented_yet_in_one_line(check, capsys):
         "✗ style_loss is not implemented yet: Exercise 2 (The style loss from feature maps). "
         "Write it in place of its raise NotImplementedError line and run the cell again.\n"
     )
+
+
+# --- notebook 04's solution cells ----------------------------------------------------------------
+
+
+def test_notebook_04s_solutions_open_collapsed_in_colab_and_jupyter():
+    from pathlib import Path
+
+    import nbformat
+
+    from nst_helpers.teach import BEGIN
+
+    path = Path(__file__).resolve().parent.parent / "notebooks/04_magenta_fast_style_transfer.ipynb"
+    solutions = [c for c in nbformat.read(path, as_version=4).cells if BEGIN in c.source]
+    assert len(solutions) == 3
+    for cell in solutions:
+        first = cell.source.splitlines()[0].replace(" ", "")
+        assert first == "#@titleSolution", "Colab folds a form cell under its #@title line"
+        assert cell.metadata["cellView"] == "form"
+        assert cell.metadata["jupyter"]["source_hidden"] is True

@@ -40,7 +40,8 @@ def check_center_crop_square(
     For an image ``[1, H, W, 3]`` the result must be ``[1, S, S, 3]`` with ``S = min(H, W)``, cut
     from the middle of the longer side (offset ``(long - S) // 2``; rounding up is accepted), with
     the pixels unchanged (a crop, not a resize). Rejected, each with its explanation: a corner or
-    off-centre square, a resize or squash, the longer side as the square's side, a lost batch axis.
+    off-centre square, a resize or squash, the longer side as the square's side, height and width
+    read from the wrong axes (``shape[0]``, ``shape[1]``), a lost batch axis.
 
     Args:
         center_crop_square: The student's function, ``center_crop_square(image) -> square``.
@@ -74,6 +75,11 @@ def check_center_crop_square(
                 mistake = "the result should be [1, S, S, 3] with S = min(H, W)"
                 if got.shape == (1, max(height, width), max(height, width), 3):
                     mistake = "the square's side is the shorter side, min(H, W), not the longer one"
+                elif got.ndim == 4 and got.shape[1] == got.shape[2] in (1, 3):
+                    mistake = (
+                        "image.shape is [1, H, W, 3]: the height is image.shape[1] and the "
+                        "width image.shape[2] (shape[0] is the batch axis)"
+                    )
                 elif got.ndim == 3:
                     mistake = "keep the batch axis: [1, S, S, 3]"
                 raise report.CheckFailed(given, expected, f"shape {got.shape}", mistake)
@@ -131,7 +137,8 @@ def check_blend_style_vectors(
     ``blend_style_vectors(own, style, strength)`` must give ``own`` at strength 0, ``style`` at 1,
     and move along the straight line between them in proportion to ``strength``. Rejected, each
     with its explanation: the roles swapped, adding the style without taking away the photo's own,
-    a curve (e.g. ``strength²``) instead of the straight line, a changed shape.
+    a curve (e.g. ``strength²``) instead of the straight line, a result that ignores ``strength``
+    (the same vector at 0 and 1), a changed shape.
 
     Args:
         blend_style_vectors: The student's function; ``own`` and ``style`` are float32 arrays
@@ -147,6 +154,31 @@ def check_blend_style_vectors(
     low, high = float(generator.uniform(0.05, 0.45)), float(generator.uniform(0.55, 0.95))
 
     def checks() -> str:
+        ends = [
+            report.array(
+                report.call(
+                    blend_style_vectors,
+                    own.copy(),
+                    style.copy(),
+                    strength,
+                    given=given,
+                    expected=want,
+                ),
+                given,
+                want,
+            )
+            for strength, given, want in (
+                (0.0, "blend_style_vectors(own, style, strength=0.000)", "own, unchanged"),
+                (1.0, "blend_style_vectors(own, style, strength=1.000)", "style, unchanged"),
+            )
+        ]
+        if ends[0].shape == ends[1].shape and np.allclose(ends[0], ends[1], atol=1e-4):
+            raise report.CheckFailed(
+                "blend_style_vectors(own, style, strength) at strength 0 and at strength 1",
+                "own at 0 and style at 1",
+                "the same vector at both strengths" + _which(ends[0], own, style),
+                "the result ignores strength: weigh own by (1 - strength) and style by strength",
+            )
         for strength in (0.0, 1.0, low, high):
             given = f"blend_style_vectors(own, style, strength={strength:.3f}) for random vectors"
             want = (1.0 - strength) * own.astype(np.float64) + strength * style
@@ -253,6 +285,12 @@ def _size_mistake(new: tuple[int, int], height: int, width: int, max_dim: int) -
     exact = (height * scale, width * scale)
     if new == (max_dim, max_dim):
         return "the picture was squashed to a square; scale both sides by one factor"
+    if new == (height, width):
+        if max(height, width) < max_dim:
+            return (
+                "the picture kept its size: enlarge it too when its longest side is below max_dim"
+            )
+        return "the picture kept its size: resize it so that its longest side is max_dim"
     if min(new) == max_dim:
         return "the shorter side got max_dim; it is the longer side that should"
     if new == (round(exact[1]), round(exact[0])):
@@ -296,7 +334,8 @@ def check_resize_to_max_dim(
     with or without antialiasing). The inputs are structured images (gradients, a smooth random
     field, a bright top-left corner). Rejected, each with its explanation: a square squash, the
     shorter side as max_dim, height and width swapped, ``int()`` or rounding up instead of
-    ``round()``, flips, a transpose, a flat colour, values ×255, a lost batch axis.
+    ``round()``, a picture left at its size (shrinking only), flips, a transpose, a flat colour,
+    values ×255, a lost batch axis.
 
     Args:
         resize_to_max_dim: The student's function, ``resize_to_max_dim(image, max_dim) -> image``

@@ -8,6 +8,8 @@ shape of ``FileUpload.value``).
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
 import tensorflow as tf
 
@@ -36,6 +38,14 @@ TOOLTIPS = {
     "style": "a bundled painting, or upload… for your own",
     "upload": "use your own image (JPEG, PNG, GIF, WEBP or BMP)",
 }
+
+
+#: What the picker says when an upload arrives without its bytes, or never arrives.
+UPLOAD_LIMIT = (
+    "In Colab, files of 1 MB or more may never arrive through this Upload button (ipywidgets "
+    "issue #3452): pick a smaller file, or put yours in Colab's Files pane (or use the notebook's "
+    "files.upload() cell) and load it by its path, or give an image URL."
+)
 
 
 def tooltip(kind: type[widgets.Widget], text: str) -> dict[str, str]:
@@ -67,15 +77,36 @@ def latest_upload(value: tuple | dict) -> tuple[str, bytes] | None:
             {"name", "type", "size", ...}, "content": bytes}}``.
 
     Returns:
-        ``(file name, bytes)``, or ``None`` if nothing was uploaded.
+        ``(file name, bytes)``, or ``None`` if nothing was uploaded or the latest file arrived
+        without its bytes (:func:`upload_arrived_empty`).
     """
     if not value:
         return None
     if isinstance(value, dict):  # ipywidgets 7: the dict keeps upload order, so the last is latest
         name, entry = list(value.items())[-1]
-        return entry.get("metadata", {}).get("name", name), bytes(entry["content"])
-    entry = value[-1]
-    return entry["name"], bytes(entry["content"])
+        name = entry.get("metadata", {}).get("name", name)
+    else:
+        entry = value[-1]
+        name = entry["name"]
+    content = bytes(entry.get("content") or b"")
+    return (name, content) if content else None
+
+
+def upload_arrived_empty(upload: widgets.FileUpload) -> bool:
+    """Whether a ``FileUpload`` holds a file entry without its bytes (ipywidgets 7 or 8).
+
+    Args:
+        upload: The widget.
+
+    Returns:
+        True if the front end announced a file but its content is empty or missing.
+    """
+    if upload.value and latest_upload(upload.value) is None:
+        return True
+    metadata, data = getattr(upload, "metadata", None), getattr(upload, "data", None)
+    if isinstance(metadata, list) and metadata:  # ipywidgets 7 keeps these two lists as well
+        return len(data or []) < len(metadata) or not all(data)
+    return False
 
 
 class ImagePicker(widgets.HBox):
@@ -101,11 +132,18 @@ class ImagePicker(widgets.HBox):
             description="Upload",
             **tooltip(widgets.FileUpload, TOOLTIPS["upload"]),
         )
+        #: One line that appears when an upload arrives empty.
+        self.note = widgets.HTML(value="")
         self.upload.observe(self._uploaded, names="value")
-        super().__init__([self.dropdown, self.upload])
+        if "_counter" in self.upload.trait_names():  # ipywidgets 7: counts what the button sent
+            self.upload.observe(self._uploaded, names="_counter")
+        super().__init__([self.dropdown, self.upload, self.note])
 
     def _uploaded(self, change: dict) -> None:
-        if change["new"]:
+        if upload_arrived_empty(self.upload):
+            self.note.value = html.escape(f"The upload arrived empty. {UPLOAD_LIMIT}")
+        elif self.uploaded is not None:
+            self.note.value = ""
             self.dropdown.value = UPLOAD
 
     @property
@@ -120,7 +158,11 @@ class ImagePicker(widgets.HBox):
             return self.dropdown.value
         uploaded = self.uploaded
         if uploaded is None:
-            raise NSTError(f"no {self.dropdown.description} image uploaded; press Upload first")
+            empty = "the upload arrived empty" if upload_arrived_empty(self.upload) else "none yet"
+            raise NSTError(
+                f"no {self.dropdown.description} image uploaded ({empty}); press Upload and pick "
+                f"a file. {UPLOAD_LIMIT}"
+            )
         return uploaded[1]
 
     def load(self, max_dim: int | None = None) -> tf.Tensor:

@@ -7,7 +7,7 @@ from test_widgets_versions import simulate_upload
 
 from nst_helpers.errors import NSTError
 from nst_helpers.ui.panels import fast_panel, gatys_panel
-from nst_helpers.ui.pickers import latest_upload, tooltip
+from nst_helpers.ui.pickers import ImagePicker, latest_upload, tooltip, upload_arrived_empty
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,35 @@ def test_latest_upload_reads_both_ipywidgets_shapes():
     }
     assert latest_upload(version_8) == latest_upload(version_7) == ("b.png", b"b")
     assert latest_upload(()) is None and latest_upload({}) is None
+
+
+def test_an_entry_without_its_bytes_is_no_upload():
+    version_8 = ({"name": "big.jpg", "type": "image/jpeg", "size": 2_000_000, "content": b""},)
+    version_7 = {"big.jpg": {"metadata": {"name": "big.jpg", "size": 2_000_000}, "content": b""}}
+    assert latest_upload(version_8) is None and latest_upload(version_7) is None
+
+
+def test_an_upload_that_arrives_empty_is_said_and_named_with_the_size_limit(png_file):
+    picker = ImagePicker("content", "cat")
+    assert picker.note.value == "" and not upload_arrived_empty(picker.upload)
+    simulate_upload(picker.upload, "phone.jpg", b"", mime="image/jpeg")
+    assert upload_arrived_empty(picker.upload)
+    assert "arrived empty" in picker.note.value and "1 MB" in picker.note.value
+    assert "Files pane" in picker.note.value
+    assert picker.dropdown.value == "cat", "an empty upload does not replace the chosen image"
+    picker.dropdown.value = "upload…"
+    with pytest.raises(NSTError, match=r"arrived empty.*1 MB"):
+        picker.load()
+    simulate_upload(picker.upload, "photo.png", png_file.read_bytes())
+    assert picker.note.value == "" and picker.dropdown.value == "upload…"
+    assert tuple(picker.load().shape) == (1, 48, 64, 3)
+
+
+def test_loading_before_any_upload_names_the_size_limit():
+    fresh = ImagePicker("style", "starry_night")
+    fresh.dropdown.value = "upload…"
+    with pytest.raises(NSTError, match=r"none yet.*1 MB.*URL"):
+        fresh.load()
 
 
 def test_hover_text_uses_the_trait_the_installed_ipywidgets_has():
