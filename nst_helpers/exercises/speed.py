@@ -5,8 +5,8 @@ the right answer within a tolerance and reports in the style of :mod:`nst_helper
 ``✓ …`` when everything passes, else ``✗`` with the first failure explained (the input, what was
 expected, what came back, the likely mistake). It returns ``True`` or ``False``.
 
-* :func:`check_textbook_gamma` — ``textbook_gamma(s, y)``, L-BFGS's one initial scale
-  ``sᵀy / yᵀy``;
+* :func:`check_textbook_gamma` — ``textbook_gamma(s, y)``, the ``γ = sᵀy / yᵀy`` of L-BFGS's
+  starting guess ``H₀ = γI``;
 * :func:`check_box_sums` — ``box_sums(values, radius)``, the sums over a square around each pixel
   that the per-region scale is read from;
 * :func:`check_gram_float16` — ``gram_float16(features)``, a Gram matrix of float16 features that
@@ -27,7 +27,7 @@ from . import report
 def check_textbook_gamma(
     textbook_gamma: Callable[[np.ndarray, np.ndarray], float], *, seed: int | None = None
 ) -> bool:
-    """Check the textbook L-BFGS initial scale ``γ = sᵀy / yᵀy`` of one curvature pair.
+    """Check the ``γ = sᵀy / yᵀy`` of textbook L-BFGS's starting guess ``H₀ = γI`` for one pair.
 
     ``s`` is the last step and ``y`` the change of the gradient along it (flat float32 vectors).
     Rejected, each with its explanation: the ratio upside down (``yᵀy / sᵀy``), the other
