@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from nst_helpers.exercises import speed
 
@@ -116,52 +117,100 @@ def test_box_sums_accepts_right_answers(fn, capsys):
     assert capsys.readouterr().out.startswith("✓")
 
 
-# --- kept bytes ----------------------------------------------------------------------------------
+# --- a float16 Gram matrix -----------------------------------------------------------------------
 
 
-def kept_right(height, width):
-    h2, w2, h4, w4 = height // 2, width // 2, height // 4, width // 4
-    return 4 * (2 * 64 * height * width + 64 * h2 * w2 + 2 * 128 * h2 * w2 + 128 * h4 * w4)
+def flat_of(features):
+    _, h, w, c = features.shape
+    return tf.reshape(features, [1, h * w, c]), h * w
+
+
+def gram16_divide_first(features):
+    flat, positions = flat_of(features)
+    flat = flat / tf.sqrt(tf.cast(positions, tf.float16))
+    return tf.matmul(flat, flat, transpose_a=True)
+
+
+def gram16_in_float32(features):
+    flat, positions = flat_of(tf.cast(features, tf.float32))
+    return tf.matmul(flat, flat, transpose_a=True) / positions
+
+
+def gram16_in_bfloat16(features):
+    flat, positions = flat_of(tf.cast(features, tf.bfloat16))
+    return tf.matmul(flat, flat, transpose_a=True) / positions
+
+
+def gram16_plain(features):  # the sum in float16, then the division: inf
+    flat, positions = flat_of(features)
+    return tf.matmul(flat, flat, transpose_a=True) / positions
+
+
+def gram16_einsum(features):
+    _, h, w, _ = features.shape
+    return tf.einsum("bijc,bijd->bcd", features, features) / (h * w)
+
+
+def gram16_no_division(features):
+    flat, _ = flat_of(tf.cast(features, tf.float32))
+    return tf.matmul(flat, flat, transpose_a=True)
+
+
+def gram16_pytorch(features):
+    return gram16_in_float32(features) / features.shape[-1]
+
+
+def gram16_divided_twice(features):
+    flat, positions = flat_of(tf.cast(features, tf.float32))
+    flat = flat / positions
+    return tf.matmul(flat, flat, transpose_a=True)
+
+
+def gram16_no_batch(features):
+    return gram16_in_float32(features)[0]
 
 
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (lambda h, w: 4 * (2 * 64 * h * w + 2 * 128 * (h // 2) * (w // 2)), "pools"),
-        (lambda h, w: kept_right(h, w) // 2, "2 is bfloat16"),
-        (lambda h, w: 8 * kept_right(h, w), "bits"),
-        (lambda h, w: 4 * h * w * (128 + 16 + 64 + 8), "rounded down"),
-        (lambda h, w: 4 * h * w * (64 * 3 + 128 * 3), "half the height"),
-        (lambda h, w: 4 * (2 * 64 * h * w + 64 * (h // 2) * (w // 2)), "both blocks"),
-        (lambda h, w: [1, 2], "single number"),
+        (gram16_plain, "overflowed float16"),
+        (gram16_einsum, "overflowed float16"),
+        (gram16_no_division, "divide the sums by H·W"),
+        (gram16_pytorch, "not by C·H·W"),
+        (gram16_divided_twice, "divides twice"),
+        (gram16_no_batch, "batch axis"),
+        (lambda f: None, "return"),
     ],
 )
-def test_kept_bytes_rejects_typical_mistakes(fn, hint, capsys):
-    assert speed.check_kept_bytes(fn) is False
+def test_gram_float16_rejects_typical_mistakes(fn, hint, capsys):
+    assert speed.check_gram_float16(fn) is False
     out = capsys.readouterr().out
     assert out.startswith("✗") and hint in out
 
 
-def test_kept_bytes_accepts_the_right_answer(capsys):
-    assert speed.check_kept_bytes(kept_right) is True
+@pytest.mark.parametrize("fn", [gram16_divide_first, gram16_in_float32, gram16_in_bfloat16])
+def test_gram_float16_accepts_right_answers(fn, capsys):
+    assert speed.check_gram_float16(fn) is True
     assert capsys.readouterr().out.startswith("✓")
 
 
-def test_kept_bytes_per_pixel_is_864_for_sizes_divisible_by_four():
-    assert speed.kept_bytes(768, 1024) == 864 * 768 * 1024
+def test_the_plain_float16_gram_does_overflow_on_the_checkers_inputs():
+    generator = np.random.default_rng(0)
+    values = np.maximum(generator.exponential(100.0, (1, 24, 20, 5)) - 30.0, 0.0)
+    assert not np.isfinite(gram16_plain(tf.constant(values.astype(np.float16))).numpy()).all()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_checkers_accept_right_answers_for_other_seeds(seed, capsys):
     assert speed.check_textbook_gamma(gamma_right, seed=seed)
     assert speed.check_box_sums(box_cumsum, seed=seed)
-    assert speed.check_kept_bytes(kept_right, seed=seed)
+    assert speed.check_gram_float16(gram16_divide_first, seed=seed)
 
 
 # --- a student copy's stub -----------------------------------------------------------------------
 
 
-def gamma_stub(s, y):
+def gamma_stub(*args):  # one stub for every checker, whatever its arguments
     raise NotImplementedError("Exercise 1: The textbook scale")
 
 
@@ -175,7 +224,7 @@ def gamma_calls_unfinished_helper(s, y):
 
 
 @pytest.mark.parametrize(
-    "check", [speed.check_textbook_gamma, speed.check_box_sums, speed.check_kept_bytes]
+    "check", [speed.check_textbook_gamma, speed.check_box_sums, speed.check_gram_float16]
 )
 def test_a_stub_is_not_implemented_yet_in_one_line(check, capsys):
     assert check(gamma_stub) is False

@@ -5,12 +5,12 @@ the right answer within a tolerance and reports in the style of :mod:`nst_helper
 ``✓ …`` when everything passes, else ``✗`` with the first failure explained (the input, what was
 expected, what came back, the likely mistake). It returns ``True`` or ``False``.
 
-* :func:`check_textbook_gamma` — ``textbook_gamma(s, y)``, L-BFGS's one initial scale
-  ``sᵀy / yᵀy``;
+* :func:`check_textbook_gamma` — ``textbook_gamma(s, y)``, the ``γ = sᵀy / yᵀy`` of L-BFGS's
+  starting guess ``H₀ = γI``;
 * :func:`check_box_sums` — ``box_sums(values, radius)``, the sums over a square around each pixel
   that the per-region scale is read from;
-* :func:`check_kept_bytes` — ``kept_bytes(height, width)``, the memory the outputs of VGG's first
-  two blocks take, which the strips avoid keeping.
+* :func:`check_gram_float16` — ``gram_float16(features)``, a Gram matrix of float16 features that
+  does not overflow float16's range.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import tensorflow as tf
 
 from ..speed.curvature import _box_sums
 from . import report
@@ -26,7 +27,7 @@ from . import report
 def check_textbook_gamma(
     textbook_gamma: Callable[[np.ndarray, np.ndarray], float], *, seed: int | None = None
 ) -> bool:
-    """Check the textbook L-BFGS initial scale ``γ = sᵀy / yᵀy`` of one curvature pair.
+    """Check the ``γ = sᵀy / yᵀy`` of textbook L-BFGS's starting guess ``H₀ = γI`` for one pair.
 
     ``s`` is the last step and ``y`` the change of the gradient along it (flat float32 vectors).
     Rejected, each with its explanation: the ratio upside down (``yᵀy / sᵀy``), the other
@@ -194,90 +195,92 @@ def check_box_sums(
     return report.run_checks(checks)
 
 
-#: The first two VGG blocks: (layer, channels, pools before it): conv, conv, pool, conv, conv, pool.
-FIRST_TWO_BLOCKS = ((64, 0), (64, 0), (64, 1), (128, 1), (128, 1), (128, 2))
+#: The largest finite float16 value.
+FLOAT16_MAX = 65504.0
 
 
-def kept_bytes(height: int, width: int, bytes_per_value: int = 4) -> int:
-    """Bytes of the outputs of the first two VGG blocks' six layers for a ``height × width`` image.
+def check_gram_float16(
+    gram_float16: Callable[[tf.Tensor], tf.Tensor], *, seed: int | None = None
+) -> bool:
+    """Check a Gram matrix ``FᵀF / (H·W)`` of float16 features that does not overflow.
 
-    Each 2×2 max pool (stride 2, 'valid') halves each side, rounding down.
-    """
-    total = 0
-    for channels, pools in FIRST_TWO_BLOCKS:
-        h, w = height, width
-        for _ in range(pools):
-            h, w = h // 2, w // 2
-        total += channels * h * w
-    return total * bytes_per_value
-
-
-def check_kept_bytes(kept: Callable[[int, int], int], *, seed: int | None = None) -> bool:
-    """Check the bytes the first two VGG blocks' float32 outputs take for an image.
-
-    ``kept(height, width)`` must add the outputs of the six layers (``conv1_1``, ``conv1_2``,
-    ``pool1``, ``conv2_1``, ``conv2_2``, ``pool2``) at 4 bytes a value, each pool halving each side
-    rounded down. Rejected, each with its explanation: the pools left out, block 2 at the full
-    size, 2 bytes (bfloat16) or 1 byte a value, bits instead of bytes, halving without rounding
-    down, one block only.
+    ``gram_float16(features)`` takes float16 features ``[1, H, W, C]`` whose sum of products over
+    the positions exceeds float16's largest value (65504) and returns the Gram matrices
+    ``[1, C, C]``, divided by ``H·W``, in float16, bfloat16 or float32, within 2 % of the largest
+    entry. Rejected, each with its explanation: the sum taken in float16 before the division (inf),
+    no division, division by ``C·H·W`` (the PyTorch tutorial's), each factor divided by ``H·W``
+    (divided twice), the batch axis dropped.
 
     Args:
-        kept: The student's function, ``kept(height, width) -> bytes``.
-        seed: Seed of the random sizes (the default repeats them on every run).
+        gram_float16: The student's function, ``gram_float16(features) -> gram``.
+        seed: Seed of the random features (the default repeats them on every run).
 
     Returns:
         True if every check passes.
     """
     generator = report.rng(seed)
-    sizes = [(768, 1024)] + [
-        (int(generator.integers(21, 200)) * 2 + 1, int(generator.integers(21, 200)) * 4 + 2)
-        for _ in range(2)
-    ]  # odd sides and sides that halve to odd ones: the rounding shows
-
-    def exact_halves(height: int, width: int) -> float:
-        return 4.0 * height * width * sum(c / 4**p for c, p in FIRST_TWO_BLOCKS)
+    cases = []
+    for shape, scale in (((1, 24, 20, 5), 100.0), ((1, 64, 48, 8), 120.0)):
+        values = np.maximum(generator.exponential(scale, shape) - 0.3 * scale, 0.0)  # like ReLU
+        cases.append(values.astype(np.float16))
 
     def checks() -> str:
-        for height, width in sizes:
-            right = kept_bytes(height, width)
-            given = f"kept(height={height}, width={width})"
-            expected = f"{right} bytes ({right / 2**20:.1f} MiB)"
-            got = report.scalar(
-                report.call(kept, height, width, given=given, expected=expected), given, expected
+        for values in cases:
+            _, height, width, channels = values.shape
+            positions = height * width
+            flat = values.astype(np.float64).reshape(1, positions, channels)
+            sums = np.einsum("bpc,bpd->bcd", flat, flat)
+            right = sums / positions
+            given = f"gram_float16(float16 features of shape {values.shape})"
+            expected = (
+                f"finite Gram matrices of shape {right.shape}, largest entry {right.max():.5g}"
             )
-            if got == right:
+            got = report.array(
+                report.call(gram_float16, tf.constant(values), given=given, expected=expected),
+                given,
+                expected,
+            )
+            if not np.isfinite(got).all():
+                mistake = (
+                    f"the sum over {positions} positions overflowed float16 (largest "
+                    f"{FLOAT16_MAX:.0f}) before the division by H·W: divide each factor by "
+                    "√(H·W) first, or compute the Gram matrix in float32"
+                )
+                raise report.CheckFailed(given, expected, "inf (overflow)", mistake)
+            if got.shape != right.shape:
+                mistake = "keep the batch axis: one C × C matrix per picture, shape [1, C, C]"
+                if got.size == right.size:
+                    mistake += " (tf.matmul of [1, H·W, C] tensors keeps it)"
+                raise report.CheckFailed(given, expected, f"shape {got.shape}", mistake)
+            tolerance = 0.02 * float(right.max())
+            if np.allclose(got, right, rtol=0.0, atol=tolerance):
                 continue
-            convs_only = kept_bytes(height, width) - 4 * (
-                64 * (height // 2) * (width // 2) + 128 * (height // 4) * (width // 4)
-            )
             mistake = report.diagnose(
                 got,
                 [
-                    ("the pools' outputs are kept too: add pool1 and pool2", convs_only),
+                    ("divide the sums by H·W (the TensorFlow convention)", sums),
                     (
-                        "block 2 runs after pool1, on half the height and half the width",
-                        4 * height * width * (64 + 64 + 64 + 128 + 128 + 128),
-                    ),
-                    ("float32 is 4 bytes a value (2 is bfloat16)", kept_bytes(height, width, 2)),
-                    ("float32 is 4 bytes a value, not 1", kept_bytes(height, width, 1)),
-                    ("that is bits: a byte is 8 bits", 8 * right),
-                    (
-                        "a 2×2 pool with stride 2 keeps height // 2 rows (rounded down), not "
-                        "height / 2",
-                        exact_halves(height, width),
+                        "divide by H·W only, not by C·H·W (the PyTorch tutorial's convention)",
+                        right / channels,
                     ),
                     (
-                        "both blocks: conv1_1, conv1_2, pool1, then conv2_1, conv2_2, pool2",
-                        4 * height * width * (64 + 64) + 4 * 64 * (height // 2) * (width // 2),
+                        "dividing each factor by H·W divides twice: divide each by √(H·W)",
+                        right / positions,
                     ),
                 ],
-                "add channels × rows × columns of each of the six outputs, times 4 bytes",
-                rtol=1e-9,
-                atol=0.5,
+                "G = FᵀF / (H·W): F flattened to [1, H·W, C], the products summed over the positions",
+                rtol=0.02,
+                atol=1e-3 * tolerance,
             )
-            raise report.CheckFailed(given, expected, f"{got:.0f}", mistake)
+            where = tuple(
+                int(i) for i in np.unravel_index(np.argmax(np.abs(got - right)), got.shape)
+            )
+            raise report.CheckFailed(
+                given, f"{right[where]:.5g} at {where}", f"{got[where]:.5g}", mistake
+            )
         return (
-            f"kept gives the bytes of the first two blocks' outputs for {len(sizes)} image sizes."
+            f"gram_float16 gives FᵀF / (H·W) without overflowing on {len(cases)} float16 feature "
+            "maps."
         )
 
     return report.run_checks(checks)
