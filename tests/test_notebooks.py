@@ -164,7 +164,7 @@ COLLAPSED_SOLUTIONS = ("01_cnn_basics.ipynb", "02_gram_matrices.ipynb")
     "path", [p for p in NOTEBOOKS if p.name in COLLAPSED_SOLUTIONS], ids=lambda p: p.name
 )
 def test_solution_cells_open_collapsed_in_colab_and_jupyter(path):
-    from nst_helpers.teach import BEGIN
+    from nst_helpers.cli.teach import BEGIN
 
     solutions = [c for c in cells(path) if c["cell_type"] == "code" and BEGIN in source(c)]
     assert solutions
