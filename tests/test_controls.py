@@ -338,19 +338,29 @@ def test_fast_panel_restylises_when_the_colour_dropdown_changes(photo):
 # --- the exercise's checker ----------------------------------------------------------------------
 
 
-def _adain_answer(epsilon_inside=True, axes=(1, 2), swap=False, root=True, ddof=0, forget=False):
+def _adain_answer(
+    epsilon_inside=True,
+    axes=(1, 2),
+    swap=False,
+    root=True,
+    ddof=0,
+    forget=False,
+    fixed_epsilon=None,
+    epsilon_on=("content", "style"),
+):
     def match_mean_std(content, style, epsilon):
-        epsilon = 0.0 if forget else epsilon
+        epsilon = 0.0 if forget else epsilon if fixed_epsilon is None else fixed_epsilon
         if swap:
             content, style = style, content
 
-        def stats(x):
+        def stats(x, side):
             x = np.asarray(x, np.float64)
             var = x.var(axis=axes, keepdims=True, ddof=ddof)
-            spread = np.sqrt(var + epsilon) if epsilon_inside else np.sqrt(var) + epsilon
-            return x.mean(axis=axes, keepdims=True), spread if root else var + epsilon
+            eps = epsilon if side in epsilon_on else 0.0
+            spread = np.sqrt(var + eps) if epsilon_inside else np.sqrt(var) + eps
+            return x.mean(axis=axes, keepdims=True), spread if root else var + eps
 
-        (mean_c, std_c), (mean_s, std_s) = stats(content), stats(style)
+        (mean_c, std_c), (mean_s, std_s) = stats(content, "content"), stats(style, "style")
         return std_s * (np.asarray(content, np.float64) - mean_c) / std_c + mean_s
 
     return match_mean_std
@@ -361,8 +371,12 @@ def _adain_answer(epsilon_inside=True, axes=(1, 2), swap=False, root=True, ddof=
     [
         (_adain_answer(root=False), "variance, not the standard deviation"),
         (_adain_answer(axes=(3,)), "over the channels"),
+        (_adain_answer(axes=(0, 1, 2)), "over the batch axis too"),
         (_adain_answer(epsilon_inside=False), "epsilon is outside"),
         (_adain_answer(forget=True), "epsilon is missing"),
+        (_adain_answer(fixed_epsilon=1e-5), "epsilon passed in is ignored"),
+        (_adain_answer(epsilon_on=("content",)), "content's variance only"),
+        (_adain_answer(epsilon_on=("style",)), "style's variance only"),
         (_adain_answer(ddof=1), "sample standard deviation"),
         (_adain_answer(swap=True), "swapped"),
     ],
