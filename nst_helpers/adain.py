@@ -1,8 +1,10 @@
 """Style as feature statistics: AdaIN and a mean/std style loss (taught in notebook 06).
 
-Huang & Belongie 2017 ("Arbitrary Style Transfer in Real-time with Adaptive Instance
-Normalization") showed that much of a style lives in each channel's **mean and standard
-deviation** over the positions of a feature map. Adaptive instance normalisation (AdaIN) gives the
+Much of a style lives in each channel's **mean and standard deviation** over the positions of a
+feature map: conditional instance normalisation (Dumoulin et al. 2017) gave each painting its own
+scale and shift, Li et al. 2017 matched these statistics as a style loss, and Huang & Belongie 2017
+("Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization") took them from any
+painting. Adaptive instance normalisation (AdaIN) gives the
 content's features the style's statistics, channel by channel::
 
     AdaIN(x, y) = σ(y) · (x − μ(x)) / σ(x) + μ(y)

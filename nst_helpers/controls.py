@@ -10,9 +10,9 @@ own work.
   - ``"luminance"`` — luminance-only transfer: both images become their luminance ``Y`` (YIQ),
     copied to three channels, the painting's luminance matched to the photo's mean and standard
     deviation; the method stylises that; the result's ``Y`` is recombined with the photo's ``I``
-    and ``Q``, so the colours are the photo's. Grey pictures have no colour contrasts, so their
-    style loss is far lower: the Gatys loop needs a larger ``style_weight`` for the same pull
-    (notebook 06 scales it by the ratio of the two starting style losses).
+    and ``Q``, so the chrominance is the photo's (except where clipping changes a pixel). Grey
+    pictures have no colour contrasts, so their style loss is lower; notebook 06 scales
+    ``style_weight`` by the ratio of the two starting style losses.
   - ``"histogram"`` — colour histogram matching: the painting's RGB pixels are moved linearly so
     that their mean and covariance are the photo's (the Cholesky variant of the paper's linear
     transfer: ``x' = L_c L_s⁻¹ (x − μ_s) + μ_c`` with ``Σ = L Lᵀ``); the method then runs on the

