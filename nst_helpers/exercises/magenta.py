@@ -153,20 +153,15 @@ def check_blend_style_vectors(
     style = generator.normal(size=(1, 1, 1, 100)).astype(np.float32)
     low, high = float(generator.uniform(0.05, 0.45)), float(generator.uniform(0.55, 0.95))
 
+    def blend(strength: float, given: str, expected: str) -> np.ndarray:
+        got = report.call(
+            blend_style_vectors, own.copy(), style.copy(), strength, given=given, expected=expected
+        )
+        return report.array(got, given, expected)
+
     def checks() -> str:
         ends = [
-            report.array(
-                report.call(
-                    blend_style_vectors,
-                    own.copy(),
-                    style.copy(),
-                    strength,
-                    given=given,
-                    expected=want,
-                ),
-                given,
-                want,
-            )
+            blend(strength, given, want)
             for strength, given, want in (
                 (0.0, "blend_style_vectors(own, style, strength=0.000)", "own, unchanged"),
                 (1.0, "blend_style_vectors(own, style, strength=1.000)", "style, unchanged"),
@@ -183,45 +178,39 @@ def check_blend_style_vectors(
             given = f"blend_style_vectors(own, style, strength={strength:.3f}) for random vectors"
             want = (1.0 - strength) * own.astype(np.float64) + strength * style
             expected = _blend_name(strength) + f", shape {own.shape}"
-            got = report.array(
-                report.call(
-                    blend_style_vectors,
-                    own.copy(),
-                    style.copy(),
-                    strength,
-                    given=given,
-                    expected=expected,
-                ),
-                given,
-                expected,
-            )
+            got = blend(strength, given, expected)
             if got.shape != own.shape:
                 raise report.CheckFailed(
                     given, expected, f"shape {got.shape}", "keep the inputs' shape"
                 )
             if not np.allclose(got, want, atol=1e-4):
-                mistake = report.diagnose(
-                    got,
-                    [
-                        (
-                            "the weights are swapped: strength 1 should mean the full painting style",
-                            (1 - strength) * style + strength * own,
-                        ),
-                        (
-                            "you add the style without taking away strength × the photo's own",
-                            own + strength * style,
-                        ),
-                    ],
-                    "stay on the straight line: (1 - strength) * own + strength * style",
-                    atol=1e-4,
-                )
                 shown = f"a vector off by up to {np.abs(got - want).max():.3g}" + _which(
                     got, own, style
                 )
+                mistake = _blend_mistake(got, own, style, strength)
                 raise report.CheckFailed(given, expected, shown, mistake)
         return "blend_style_vectors gives own at 0, style at 1 and the straight line between."
 
     return report.run_checks(checks)
+
+
+def _blend_mistake(got: np.ndarray, own: np.ndarray, style: np.ndarray, strength: float) -> str:
+    """Name the typical wrong blend that ``got`` matches."""
+    return report.diagnose(
+        got,
+        [
+            (
+                "the weights are swapped: strength 1 should mean the full painting style",
+                (1 - strength) * style + strength * own,
+            ),
+            (
+                "you add the style without taking away strength × the photo's own",
+                own + strength * style,
+            ),
+        ],
+        "stay on the straight line: (1 - strength) * own + strength * style",
+        atol=1e-4,
+    )
 
 
 def _blend_name(strength: float) -> str:

@@ -139,51 +139,15 @@ def check_box_sums(
                 raise report.CheckFailed(given, expected, f"shape {got.shape}", mistake)
             if np.allclose(got, right, rtol=1e-4, atol=1e-4):
                 continue
-            ones = np.ones(shape, np.float32)
-            counts = _box_sums(ones, shape, radius)
-            rows_only = _box_sums(values, shape, radius) * 0
-            for row in range(shape[1]):
-                rows_only[:, row] = values[:, max(0, row - radius) : row + radius + 1].sum(1)
-            cols_only = np.zeros_like(values)
-            for col in range(shape[2]):
-                cols_only[:, :, col] = values[:, :, max(0, col - radius) : col + radius + 1].sum(2)
-            mistakes = [
-                ("that is the mean: return the sum (do not divide by the count)", right / counts),
-                (
-                    "that is the mean over a full square: return the sum",
-                    right / (2 * radius + 1) ** 2,
-                ),
-                (
-                    "the square must stop at the edges, not wrap around to the other side",
-                    _box_sums_wrapped(values, radius),
-                ),
-                (
-                    "sum each channel on its own, not the channels together",
-                    np.broadcast_to(right.sum(-1, keepdims=True), shape),
-                ),
-                ("sum over the columns too, not only the rows", rows_only),
-                ("sum over the rows too, not only the columns", cols_only),
-                (
-                    "the square's side is 2 × radius + 1 (radius pixels either side), not radius",
-                    _box_sums(values, shape, radius // 2),
-                ),
-            ]
-            if radius > 1:
-                mistakes.append(
-                    (
-                        "the square reaches radius pixels either side: it is 2 × radius + 1 wide",
-                        _box_sums(values, shape, radius - 1),
-                    )
-                )
             mistake = report.diagnose(
                 got,
-                mistakes,
+                _box_sums_mistakes(values, radius, right),
                 "each pixel gets the sum of the values at most `radius` rows and columns away "
                 "(cumulative sums along each axis make it fast)",
                 rtol=1e-4,
                 atol=1e-4,
             )
-            where = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(got - right)), shape))
+            where = _worst(got, right)
             raise report.CheckFailed(
                 given,
                 f"{right[where]:.5g} at (row, column, channel) {where[1:]}",
@@ -193,6 +157,55 @@ def check_box_sums(
         return f"box_sums sums each pixel's square, cut off at the edges, on {len(cases)} arrays."
 
     return report.run_checks(checks)
+
+
+def _box_sums_mistakes(
+    values: np.ndarray, radius: int, right: np.ndarray
+) -> list[tuple[str, np.ndarray]]:
+    """What typical wrong box sums give for ``values``, with their explanations."""
+    shape = values.shape
+    ones = np.ones(shape, np.float32)
+    counts = _box_sums(ones, shape, radius)
+    rows_only = _box_sums(values, shape, radius) * 0
+    for row in range(shape[1]):
+        rows_only[:, row] = values[:, max(0, row - radius) : row + radius + 1].sum(1)
+    cols_only = np.zeros_like(values)
+    for col in range(shape[2]):
+        cols_only[:, :, col] = values[:, :, max(0, col - radius) : col + radius + 1].sum(2)
+    mistakes = [
+        ("that is the mean: return the sum (do not divide by the count)", right / counts),
+        (
+            "that is the mean over a full square: return the sum",
+            right / (2 * radius + 1) ** 2,
+        ),
+        (
+            "the square must stop at the edges, not wrap around to the other side",
+            _box_sums_wrapped(values, radius),
+        ),
+        (
+            "sum each channel on its own, not the channels together",
+            np.broadcast_to(right.sum(-1, keepdims=True), shape),
+        ),
+        ("sum over the columns too, not only the rows", rows_only),
+        ("sum over the rows too, not only the columns", cols_only),
+        (
+            "the square's side is 2 × radius + 1 (radius pixels either side), not radius",
+            _box_sums(values, shape, radius // 2),
+        ),
+    ]
+    if radius > 1:
+        mistakes.append(
+            (
+                "the square reaches radius pixels either side: it is 2 × radius + 1 wide",
+                _box_sums(values, shape, radius - 1),
+            )
+        )
+    return mistakes
+
+
+def _worst(got: np.ndarray, right: np.ndarray) -> tuple[int, ...]:
+    """The index where ``got`` is furthest from ``right`` (arrays of the same shape)."""
+    return tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(got - right)), got.shape))
 
 
 #: The largest finite float16 value.
@@ -255,26 +268,8 @@ def check_gram_float16(
             tolerance = 0.02 * float(right.max())
             if np.allclose(got, right, rtol=0.0, atol=tolerance):
                 continue
-            mistake = report.diagnose(
-                got,
-                [
-                    ("divide the sums by H·W (the TensorFlow convention)", sums),
-                    (
-                        "divide by H·W only, not by C·H·W (the PyTorch tutorial's convention)",
-                        right / channels,
-                    ),
-                    (
-                        "dividing each factor by H·W divides twice: divide each by √(H·W)",
-                        right / positions,
-                    ),
-                ],
-                "G = FᵀF / (H·W): F flattened to [1, H·W, C], the products summed over the positions",
-                rtol=0.02,
-                atol=1e-3 * tolerance,
-            )
-            where = tuple(
-                int(i) for i in np.unravel_index(np.argmax(np.abs(got - right)), got.shape)
-            )
+            mistake = _gram_mistake(got, sums, channels, positions, tolerance)
+            where = _worst(got, right)
             raise report.CheckFailed(
                 given, f"{right[where]:.5g} at {where}", f"{got[where]:.5g}", mistake
             )
@@ -284,3 +279,27 @@ def check_gram_float16(
         )
 
     return report.run_checks(checks)
+
+
+def _gram_mistake(
+    got: np.ndarray, sums: np.ndarray, channels: int, positions: int, tolerance: float
+) -> str:
+    """Name the typical wrong float16 Gram matrix that ``got`` matches."""
+    right = sums / positions
+    return report.diagnose(
+        got,
+        [
+            ("divide the sums by H·W (the TensorFlow convention)", sums),
+            (
+                "divide by H·W only, not by C·H·W (the PyTorch tutorial's convention)",
+                right / channels,
+            ),
+            (
+                "dividing each factor by H·W divides twice: divide each by √(H·W)",
+                right / positions,
+            ),
+        ],
+        "G = FᵀF / (H·W): F flattened to [1, H·W, C], the products summed over the positions",
+        rtol=0.02,
+        atol=1e-3 * tolerance,
+    )
