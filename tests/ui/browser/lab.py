@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 # User settings JupyterLab reads from JUPYTERLAB_SETTINGS_DIR (plugin id → settings).
 SETTINGS = {

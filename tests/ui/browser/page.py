@@ -48,7 +48,7 @@ def open_notebook(page: Page, lab: Lab, name: str, timeout: float = 90) -> None:
     page.locator("#jp-main-statusbar").get_by_text("Idle").wait_for(timeout=timeout * 1000)
 
 
-def run_all_cells(page: Page, timeout: float = 240) -> float:
+def run_all_cells(page: Page, timeout: float = 900) -> float:
     """Run → Run All Cells from the menu bar; wait until every cell ran. Returns the seconds."""
     start = time.monotonic()
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
