@@ -27,9 +27,12 @@ LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
 
 # True once every code cell has an execution count: "[*]:" is running or queued, "[ ]:" was
 # never run (Run All leaves the cells after a failing one like that).
+# A collapsed solution cell shows no prompt at all: cells with an empty prompt are left out, and
+# the wait for an idle kernel follows.
 ALL_CELLS_RAN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
-    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+        .map(p => p.textContent.trim()).filter(text => text !== '');
+    return prompts.length > 0 && prompts.every(text => /\\[\\d+\\]/.test(text));
 }"""
 
 
