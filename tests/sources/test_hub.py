@@ -1,5 +1,6 @@
 """TF Hub imports where setuptools no longer ships pkg_resources, and says the real cause if not."""
 
+import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -30,7 +31,9 @@ WITHOUT_PKG_RESOURCES = textwrap.dedent(
 
 
 def test_tf_hub_imports_without_pkg_resources():
-    pytest.importorskip("tensorflow_hub")
+    # Installed is enough: where pkg_resources is really missing, a plain import fails (the case).
+    if importlib.util.find_spec("tensorflow_hub") is None:
+        pytest.skip("tensorflow_hub is not installed")
     done = subprocess.run(
         [sys.executable, "-c", WITHOUT_PKG_RESOURCES], capture_output=True, text=True
     )
