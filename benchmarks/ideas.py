@@ -45,9 +45,9 @@ from inputs import prepare_pair  # noqa: E402
 
 from nst_helpers.gatys import GatysStylizer, get_stylizer  # noqa: E402
 from nst_helpers.images import load_image  # noqa: E402
+from nst_helpers.options import StylizeOptions  # noqa: E402
 from nst_helpers.speed import curvature_tf as lbfgs_tf  # noqa: E402
 from nst_helpers.speed import lbfgs  # noqa: E402
-from nst_helpers.speed.lbfgs import PrecisionSchedule  # noqa: E402
 from nst_helpers.speed.runlog import RunLog  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -74,14 +74,16 @@ def pyramid_level(values: tf.Tensor, block: int) -> tf.Tensor:
 def run_lbfgs(stylizer: GatysStylizer, content, style, start, steps: int, pairs=None):
     """``steps`` L-BFGS steps from ``start`` (float32, no early stop); the run's books."""
     targets = stylizer.targets(content, style)
-    run = RunLog.start(steps, 0.0, 0)
-    run.guard_explosion = False
+    options = StylizeOptions(
+        steps=steps, tolerance=0.0, num_snapshots=0, progress=False, mixed_precision=False
+    )
+    run = RunLog.start(options, shape=start.shape)
 
     def loss_and_gradient(x, precision):
-        return stylizer.measure_step(run, x, targets, WEIGHTS, precision)
+        losses, gradient = stylizer.loss(x, targets, WEIGHTS, precision == "bfloat16")
+        return (losses["total"], gradient) if run.log(losses, x, precision) else None
 
-    pairs = lbfgs_tf.shared_pairs(start.shape) if pairs is None else pairs
-    lbfgs.minimize(loss_and_gradient, start, pairs, PrecisionSchedule())
+    lbfgs.minimize(loss_and_gradient, start, run.pairs if pairs is None else pairs, run.schedule)
     return run
 
 
@@ -116,7 +118,8 @@ def change_the_solver(idea: str, stylizer: GatysStylizer, shape) -> lbfgs_tf.Ten
 
         lbfgs_tf.TensorCurvaturePairs.initial_step = initial_step
     if idea == "xla-loss":
-        stylizer._loss_and_grads = tf.function(stylizer._loss_and_grads_py, jit_compile=True)
+        compiled = stylizer.compiled_loss
+        compiled._compiled = tf.function(compiled._traced, jit_compile=True)
     memory = 100 if idea == "memory-100" else lbfgs_tf.lbfgs_memory(size)
     textbook = idea == "textbook"
     return lbfgs_tf.TensorCurvaturePairs(memory, shape, per_region=not textbook, smoothing=not textbook)  # fmt: skip

@@ -71,9 +71,7 @@ def step_split(max_dim: int, repeats: int, backbone: str = "vgg16-hed") -> dict:
     def tensorflow_solver():
         direction, moves = tensor_pairs.direction(content, gradient)
         bool(moves)
-        candidate, moved, predicted = lbfgs_tf.trial_point(
-            content, direction, tf.constant(1.0), gradient
-        )
+        candidate, moved, predicted = tensor_pairs.trial(content, direction, 1.0, gradient)
         float(predicted)
         tensor_pairs.add(moved, 1e-3 * gradient)
         float(tensor_pairs.count)  # wait for the update

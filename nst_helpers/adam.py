@@ -1,19 +1,20 @@
-"""The Adam update of the Gatys loop, with the TensorFlow tutorial's settings (notebook 03).
+"""The Adam update of the Gatys loop (notebook 03).
 
-Notebook 03 calls ``tf.keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=0.1)`` and
-clips the pixels to ``[0, 1]`` after each step. :func:`adam_step` is that update written out, so
-that a student can see the two moments Adam keeps; it gives Keras' numbers.
+Notebook 03 calls ``tf.keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=0.1)`` (the
+TensorFlow tutorial's settings, :data:`nst_helpers.options.ADAM_SETTINGS`) and clips the pixels to
+``[0, 1]`` after each step. :func:`adam_step` is that update written out, so that a student can see
+the two moments Adam keeps; it gives Keras' numbers.
 """
 
 from __future__ import annotations
 
 import tensorflow as tf
 
-#: The TF tutorial's Adam settings.
-ADAM_SETTINGS = {"learning_rate": 0.02, "beta_1": 0.99, "beta_2": 0.999, "epsilon": 0.1}
+_PICTURE, _NUMBER = tf.TensorSpec(None, tf.float32), tf.TensorSpec([], tf.float32)
 
 
-@tf.function
+# compiled once: numbers go in as tensors, so a new step number or learning rate is no new trace
+@tf.function(input_signature=[_PICTURE] * 4 + [_NUMBER] * 5)
 def adam_step(
     image: tf.Tensor,
     grad: tf.Tensor,
@@ -32,7 +33,7 @@ def adam_step(
         grad: The loss's gradient with respect to ``image``.
         m: Adam's first moment (running mean of the gradient), zeros at the start.
         v: Adam's second moment (running mean of the squared gradient), zeros at the start.
-        t: The step's number, counting from 1 (a float tensor).
+        t: The step's number, counting from 1.
         learning_rate: How far a step goes.
         beta_1: How slowly ``m`` forgets.
         beta_2: How slowly ``v`` forgets.

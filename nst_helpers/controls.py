@@ -1,9 +1,10 @@
 """Controlling a style transfer: colour, mixing and scale (taught in notebook 06).
 
 Gatys et al. 2017, "Controlling Perceptual Factors in Neural Style Transfer", show three controls
-that work around any style-transfer method. This module holds them; :func:`nst_helpers.gatys.
-stylize` and the fast stylizers of :mod:`nst_helpers.magenta` call them before and after their
-own work.
+that work around any style-transfer method. This module holds them. :func:`nst_helpers.gatys.
+stylize` loads its pictures with :func:`prepare` and finishes its result with
+:meth:`Pictures.finish`; the fast stylizers of :mod:`nst_helpers.magenta` call
+:func:`check_controls`, :func:`prepare_colors` and :func:`finish_colors`.
 
 * **Colour preservation** (``preserve_color``):
 
@@ -31,7 +32,7 @@ Values out of range raise :class:`~nst_helpers.errors.NSTError` naming the input
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -41,8 +42,6 @@ from .images import ImageSource, load_image
 from .options import (
     MAX_STYLE_DIM,
     MIN_SIDE,
-    PRESERVE_COLOR,
-    STYLE_SCALE_RANGE,
     check_preserve_color,
     check_style_mix,
     check_style_scale,
@@ -172,42 +171,6 @@ def finish_colors(stylised: tf.Tensor, content: tf.Tensor, preserve_color: str |
     return stylised
 
 
-def color_callback(callback, content: tf.Tensor, preserve_color: str | None):
-    """``callback`` shown the picture in the photo's colours during luminance-only transfer.
-
-    Args:
-        callback: A Gatys loop callback ``callback(step, losses, image)``, or ``None``.
-        content: The photo in colour.
-        preserve_color: ``None``, ``"luminance"`` or ``"histogram"``.
-
-    Returns:
-        The callback to give the loop (``callback`` itself unless luminance-only).
-    """
-    if callback is None or preserve_color != "luminance":
-        return callback
-    return lambda step, losses, image: callback(step, losses, recombine_luminance(image, content))
-
-
-def finish_result(result, content: tf.Tensor, preserve_color: str | None):
-    """A Gatys result with its image and snapshots in the photo's colours (luminance-only).
-
-    Args:
-        result: The :class:`~nst_helpers.speed.runlog.StyleTransferResult` of the loop.
-        content: The photo in colour.
-        preserve_color: ``None``, ``"luminance"`` or ``"histogram"``.
-
-    Returns:
-        ``result`` itself, or a copy whose pictures have the photo's ``I`` and ``Q``.
-    """
-    if preserve_color != "luminance":
-        return result
-    return dataclasses.replace(
-        result,
-        image=recombine_luminance(result.image, content),
-        snapshots=[(step, recombine_luminance(im, content)) for step, im in result.snapshots],
-    )
-
-
 def check_controls(
     style: ImageSource | Sequence[ImageSource],
     preserve_color: str | None,
@@ -215,6 +178,9 @@ def check_controls(
     style_scale: float,
 ) -> tuple[list[ImageSource], tuple[float, ...]]:
     """Check every control before any work; return the paintings to use and their weights.
+
+    The fast path's check (:mod:`nst_helpers.magenta`); the Gatys loop's options are checked by
+    :class:`~nst_helpers.options.StylizeOptions`.
 
     Args:
         style: One painting, or a list of paintings to mix.
@@ -231,6 +197,73 @@ def check_controls(
     check_preserve_color(preserve_color)
     check_style_scale(style_scale)
     return paintings(style, style_mix)
+
+
+@dataclasses.dataclass
+class Pictures:
+    """The pictures a Gatys run works on, prepared for the controls by :func:`prepare`.
+
+    Attributes:
+        photo: The content image as loaded, in colour.
+        content: The photo the loop sees (its luminance for ``preserve_color="luminance"``).
+        styles: The paintings the loop sees (scaled, matched or recoloured).
+        style_mix: Their weights, summing to 1.
+        preserve_color: ``None``, ``"luminance"`` or ``"histogram"``.
+        callback: The caller's callback, shown pictures in the photo's colours.
+    """
+
+    photo: tf.Tensor
+    content: tf.Tensor
+    styles: list[tf.Tensor]
+    style_mix: tuple[float, ...]
+    preserve_color: str | None = None
+    callback: Callable | None = None
+
+    def finish(self, result):
+        """``result`` (a :class:`~nst_helpers.speed.runlog.StyleTransferResult`) in the photo's colours.
+
+        Its image and snapshots get the photo's ``I`` and ``Q`` after luminance-only transfer;
+        otherwise it comes back unchanged.
+        """
+        if self.preserve_color != "luminance":
+            return result
+        return dataclasses.replace(
+            result,
+            image=recombine_luminance(result.image, self.photo),
+            snapshots=[
+                (step, recombine_luminance(im, self.photo)) for step, im in result.snapshots
+            ],
+        )
+
+
+def prepare(content: ImageSource, style, options, callback: Callable | None = None) -> Pictures:
+    """Load the photo and the paintings of a Gatys run and prepare them for its controls.
+
+    Args:
+        content: The photo (anything :func:`~nst_helpers.images.load_image` takes).
+        style: One painting, or a list of paintings to mix.
+        options: The run's :class:`~nst_helpers.options.StylizeOptions`, checked and resolved.
+        callback: ``callback(step, losses, image)``, or ``None``.
+
+    Returns:
+        The :class:`Pictures`; its :meth:`~Pictures.finish` puts the photo's colours back.
+
+    Raises:
+        NSTError: For a bad image, ``style_mix`` weights that do not fit the paintings, or a
+            painting too large or too small at ``style_scale``.
+    """
+    styles, weights = paintings(style, options.style_mix)
+    photo = load_image(content, max_dim=options.max_dim)
+    loaded = [_load_style(s, options.max_dim, options.style_scale) for s in styles]
+    content_image, style_images = prepare_colors(photo, loaded, options.preserve_color)
+    if callback is not None and options.preserve_color == "luminance":
+        callback = _in_colour(callback, photo)
+    return Pictures(photo, content_image, style_images, weights, options.preserve_color, callback)
+
+
+def _in_colour(callback: Callable, photo: tf.Tensor) -> Callable:
+    """``callback`` shown each picture with the photo's colours (luminance-only transfer)."""
+    return lambda step, losses, image: callback(step, losses, recombine_luminance(image, photo))
 
 
 # -- mixing -------------------------------------------------------------------------------------
@@ -294,9 +327,13 @@ def style_max_dim(max_dim: int, style_scale: float) -> int:
 
     Raises:
         NSTError: If ``style_scale`` is out of range, or the painting would be over
-            :data:`MAX_STYLE_DIM` px or under 32 px.
+            :data:`~nst_helpers.options.MAX_STYLE_DIM` px or under 32 px.
     """
-    style_scale = check_style_scale(style_scale)
+    return _style_side(max_dim, check_style_scale(style_scale))
+
+
+def _style_side(max_dim: int, style_scale: float) -> int:
+    """:func:`style_max_dim` for a ``style_scale`` checked already."""
     if style_scale == 1.0:
         return max_dim
     side = round(max_dim * style_scale)
@@ -327,9 +364,13 @@ def load_style(style: ImageSource, max_dim: int, style_scale: float = 1.0) -> tf
     Raises:
         NSTError: For a bad image, or a painting too small on its shorter side at this scale.
     """
-    side = style_max_dim(max_dim, style_scale)
+    return _load_style(style, max_dim, check_style_scale(style_scale))
+
+
+def _load_style(style: ImageSource, max_dim: int, style_scale: float) -> tf.Tensor:
+    """:func:`load_style` for a ``style_scale`` checked already."""
     try:
-        return load_image(style, max_dim=side)
+        return load_image(style, max_dim=_style_side(max_dim, style_scale))
     except NSTError as exc:
         if style_scale == 1.0 or "under" not in str(exc):
             raise
@@ -337,16 +378,9 @@ def load_style(style: ImageSource, max_dim: int, style_scale: float = 1.0) -> tf
 
 
 __all__ = [
-    "MAX_STYLE_DIM",
-    "PRESERVE_COLOR",
-    "STYLE_SCALE_RANGE",
+    "Pictures",
     "check_controls",
-    "check_preserve_color",
-    "color_callback",
-    "check_style_mix",
-    "check_style_scale",
     "finish_colors",
-    "finish_result",
     "grey",
     "load_style",
     "luminance",
@@ -354,6 +388,7 @@ __all__ = [
     "match_luminance",
     "mix_grams",
     "paintings",
+    "prepare",
     "prepare_colors",
     "recombine_luminance",
     "rgb_to_yiq",

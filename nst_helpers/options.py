@@ -1,18 +1,18 @@
-"""The options of the Gatys loop and of the style controls, checked without TensorFlow.
+"""The options of a run, their defaults and their checks, written once and without TensorFlow.
 
 :class:`StylizeOptions` names, defaults and checks every option of
 :func:`nst_helpers.gatys.stylize` once; the command line, folder runs and the panels build one too.
-The style controls (notebook 06, :mod:`nst_helpers.controls`) have their allowed values, checks
-and command-line flags here, so that the command line refuses a bad value before it imports
-TensorFlow.
+The style controls (notebook 06, :mod:`nst_helpers.controls`) have their allowed values and checks
+here, so that the command line refuses a bad value before it imports TensorFlow.
 """
 
 from __future__ import annotations
 
-import argparse
+import copy
+import inspect
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from numbers import Real
 from typing import Any
 
@@ -39,6 +39,18 @@ PRESERVE_COLOR = ("luminance", "histogram")
 STYLE_SCALE_RANGE = (0.25, 4.0)
 #: The longest side a scaled painting may have: a larger one takes too much memory in VGG.
 MAX_STYLE_DIM = 2048
+#: The fast path's longest side unless told (notebook 04).
+FAST_MAX_DIM = 384
+#: The Gatys loop's ``max_dim`` and ``steps`` unless told, by hardware (:func:`gatys_defaults`).
+GATYS_DEFAULTS = {"gpu": {"max_dim": 512, "steps": 500}, "cpu": {"max_dim": 256, "steps": 290}}
+#: How the Gatys loop may start: from the photo, or from uniform noise.
+INITS = ("content", "noise")
+#: Stop when the best loss improves by less than this fraction of itself over 25 steps.
+DEFAULT_TOLERANCE = 1e-3
+#: The three loss weights of the Gatys loop (notebook 03).
+WEIGHT_NAMES = ("content_weight", "style_weight", "total_variation_weight")
+#: The TF tutorial's Adam settings (notebook 03).
+ADAM_SETTINGS = {"learning_rate": 0.02, "beta_1": 0.99, "beta_2": 0.999, "epsilon": 0.1}
 
 
 def check_preserve_color(preserve_color: str | None) -> str | None:
@@ -108,80 +120,14 @@ def check_style_mix(style_mix: Sequence[float] | None, count: int) -> tuple[floa
     return tuple(float(weight) / total for weight in weights)
 
 
-def add_control_flags(parser: argparse.ArgumentParser) -> None:
-    """Add ``--preserve-color``, ``--style-mix`` and ``--style-scale`` to the command line.
-
-    Args:
-        parser: The command line's parser.
-    """
-    parser.add_argument(
-        "--preserve-color",
-        choices=PRESERVE_COLOR,
-        help="keep the photo's colours: luminance (stylise the luminance only) or histogram "
-        "(recolour the painting to the photo's colours first)",
-    )
-    parser.add_argument(
-        "--style-mix",
-        metavar="W1,W2,...",
-        help="weights of the paintings to mix, one per style image, e.g. 0.7,0.3 (not negative, "
-        "not all 0; default equal)",
-    )
-    low, high = STYLE_SCALE_RANGE
-    parser.add_argument(
-        "--style-scale",
-        type=float,
-        metavar="S",
-        help=f"Gatys: the painting's size relative to --max-dim, {low:g} to {high:g} (default "
-        "1); above 1 gives larger brush strokes",
-    )
-
-
-def parse_style_mix(text: str | None, count: int) -> tuple[float, ...] | None:
-    """The weights of ``--style-mix W1,W2,...`` for ``count`` style images, checked.
-
-    Args:
-        text: The flag's value, or ``None`` if it was not given.
-        count: How many style images were given.
-
-    Returns:
-        The weights as given, or ``None``.
-
-    Raises:
-        NSTError: If the text is not numbers separated by commas, or the weights are bad.
-    """
-    if text is None:
-        return None
-    try:
-        weights = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise NSTError(
-            f"--style-mix must be numbers separated by commas, e.g. 0.7,0.3; got {text!r}"
-        ) from None
-    try:
-        check_style_mix(weights, count)
-    except NSTError as exc:
-        raise NSTError(
-            f"--{str(exc).replace('_', '-')} (style images: STYLE, then each -s)"
-        ) from None
-    return tuple(weights)
-
-
 def gatys_defaults() -> dict[str, int]:
     """Default ``max_dim`` and ``steps`` of the Gatys loop for the hardware at hand.
 
     Returns:
-        ``{"max_dim": 512, "steps": 500}`` on a GPU; ``{"max_dim": 256, "steps": 290}`` on a CPU,
-        a few minutes there (``benchmarks/README.md`` has the measured times and losses).
+        :data:`GATYS_DEFAULTS`' ``"gpu"`` or ``"cpu"`` entry: on a CPU a run takes a few minutes
+        (``benchmarks/README.md`` has the measured times and losses).
     """
-    return {"max_dim": 512, "steps": 500} if has_gpu() else {"max_dim": 256, "steps": 290}
-
-
-#: How the Gatys loop may start: from the photo, or from uniform noise.
-INITS = ("content", "noise")
-#: Stop when the best loss improves by less than this fraction of itself over 25 steps.
-DEFAULT_TOLERANCE = 1e-3
-#: Adam's learning rate in the TensorFlow tutorial (:data:`nst_helpers.adam.ADAM_SETTINGS`).
-ADAM_LEARNING_RATE = 0.02
+    return dict(GATYS_DEFAULTS["gpu" if has_gpu() else "cpu"])
 
 
 @dataclass(frozen=True)
@@ -192,15 +138,15 @@ class StylizeOptions:
     of these, so each option is named, defaulted and checked in one place.
 
     Attributes:
-        max_dim: Longest side of both images in pixels (``None``: 512 on a GPU, 256 on a CPU).
+        max_dim: Longest side of both images in pixels (``None``: :data:`GATYS_DEFAULTS`).
         steps: The most forward-and-backward passes (Adam steps, or L-BFGS function
-            evaluations); ``None``: 500 on a GPU, 290 on a CPU.
+            evaluations); ``None``: :data:`GATYS_DEFAULTS`.
         content_weight: Weight of the content loss; ``None`` takes the backbone's default.
         style_weight: Weight of the style loss; ``None`` takes the backbone's default.
         total_variation_weight: Weight of the total-variation loss; ``None`` takes the default.
         optimizer: ``"lbfgs"`` (fewer passes for the same loss) or ``"adam"``.
         init: Start from the ``"content"`` image or from uniform ``"noise"``.
-        learning_rate: Adam's learning rate (the tutorial's 0.02).
+        learning_rate: Adam's learning rate (the tutorial's, :data:`ADAM_SETTINGS`).
         num_snapshots: How many images to keep evenly through the run.
         tolerance: Stop early when the best loss improves by less than this fraction of itself
             over 25 steps; 0 always runs every step.
@@ -210,7 +156,8 @@ class StylizeOptions:
             does so on a CPU that computes bfloat16 natively; ``False`` never.
         preserve_color: Keep the photo's colours: ``"luminance"`` or ``"histogram"``
             (notebook 06).
-        style_mix: One weight per painting when several are given (default equal).
+        style_mix: One weight per painting when several are given (default equal); checked
+            against the paintings when they are loaded (:func:`nst_helpers.controls.prepare`).
         style_scale: The painting's size relative to ``max_dim`` (0.25–4): larger strokes above 1.
 
     Raises:
@@ -224,7 +171,7 @@ class StylizeOptions:
     total_variation_weight: float | None = None
     optimizer: str = "lbfgs"
     init: str = "content"
-    learning_rate: float = ADAM_LEARNING_RATE
+    learning_rate: float = ADAM_SETTINGS["learning_rate"]
     num_snapshots: int = 10
     tolerance: float = DEFAULT_TOLERANCE
     seed: int = 0
@@ -239,7 +186,7 @@ class StylizeOptions:
             check_int("max_dim", self.max_dim, MIN_SIDE, MAX_DIM_LIMIT)
         if self.steps is not None:
             check_int("steps", self.steps, 1, MAX_STEPS)
-        for name in ("content_weight", "style_weight", "total_variation_weight"):
+        for name in WEIGHT_NAMES:
             if getattr(self, name) is not None:
                 check_float(name, getattr(self, name), 0.0, MAX_WEIGHT)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -267,14 +214,27 @@ class StylizeOptions:
         """A copy with every ``None`` filled in: ``max_dim`` and ``steps`` for this hardware.
 
         Args:
-            **defaults: Further defaults, such as the backbone's loss weights.
+            **defaults: Further defaults, such as the backbone's loss weights (trusted: the
+                options given were checked when they were built, and are not checked again).
 
         Returns:
             The filled-in options.
         """
-        defaults = {**gatys_defaults(), **defaults}
-        missing = {k: v for k, v in defaults.items() if getattr(self, k) is None}
-        return replace(self, **missing)
+        filled = copy.copy(self)
+        for name, value in {**gatys_defaults(), **defaults}.items():
+            if getattr(self, name) is None:
+                object.__setattr__(filled, name, value)
+        return filled
+
+
+def show_options(function: Callable) -> Callable:
+    """Show each option of :class:`StylizeOptions` in ``function``'s signature, for ``help()``."""
+    signature = inspect.signature(function)
+    shown = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    shown += [inspect.Parameter(f.name, keyword, default=f.default) for f in fields(StylizeOptions)]
+    function.__signature__ = signature.replace(parameters=shown)
+    return function
 
 
 def check_mixed_precision(mixed_precision: bool | None, optimizer: str) -> bool | None:

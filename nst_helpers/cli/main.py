@@ -35,23 +35,21 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import NSTError, check_choice
-from ..options import (
-    MIN_SIDE,
-    parse_style_mix,
-)
+from ..options import FAST_MAX_DIM, MIN_SIDE
 from .parser import (
     DEFAULT_CONTENT,
     DEFAULT_STYLE,
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     EXIT_MACHINE,
-    FAST_MAX_DIM,
     METHODS,
     MachineError,
     build_parser,
     check_values,
+    given,
     import_tensorflow_quietly,
     one_of,
+    parse_style_mix,
     refuse_unused_flags,
     style_names,
 )
@@ -202,10 +200,12 @@ def _run_fast(args: argparse.Namespace, job: Job) -> tuple[object, str]:
 
     content_image = load_image(job.content, max_dim=args.max_dim or FAST_MAX_DIM)
     stylizer = load_stylizer()
-    strength = 1.0 if args.strength is None else args.strength
-    given = {"preserve_color": args.preserve_color, "style_mix": args.style_mix_weights}
-    controls = {name: value for name, value in given.items() if value is not None}
-    return stylizer(content_image, _style_images(job), strength=strength, **controls), stylizer.name
+    flags = given(
+        strength=args.strength,
+        preserve_color=args.preserve_color,
+        style_mix=args.style_mix_weights,
+    )
+    return stylizer(content_image, _style_images(job), **flags), stylizer.name
 
 
 def _style_images(job: Job) -> object:

@@ -1,7 +1,8 @@
 """The command line's flags, their checks and its exit codes (``python -m nst_helpers --help``).
 
 One parser for one-picture runs (:mod:`~nst_helpers.cli.main`) and for folder and video runs
-(:mod:`~nst_helpers.cli.streams`); ``docs/cli.md`` is its reference.
+(:mod:`~nst_helpers.cli.streams`); ``docs/cli.md`` is its reference. The defaults it names come
+from :mod:`nst_helpers.options`.
 """
 
 from __future__ import annotations
@@ -14,17 +15,22 @@ import textwrap
 from ..errors import NSTError, check_choice, check_float
 from ..options import (
     BACKBONES,
+    FAST_MAX_DIM,
+    GATYS_DEFAULTS,
     OPTIMIZERS,
+    PRESERVE_COLOR,
+    STYLE_SCALE_RANGE,
     StylizeOptions,
-    add_control_flags,
+    check_style_mix,
 )
 
 #: The methods, the default one first.
 METHODS = ("fast", "gatys")
 DEFAULT_CONTENT = "tuebingen"
 DEFAULT_STYLE = "starry_night"
-DEFAULT_OPTIMIZER = "lbfgs"
-FAST_MAX_DIM = 384
+#: The Gatys loop's defaults the help names.
+_DEFAULT = StylizeOptions()
+_CPU, _GPU = GATYS_DEFAULTS["cpu"], GATYS_DEFAULTS["gpu"]
 #: Flags that only one method uses: flag → (attribute, the method).
 METHOD_FLAGS = {
     "--steps": ("steps", "gatys"),
@@ -108,11 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-dim",
         type=int,
-        help=f"longest side in pixels (fast: {FAST_MAX_DIM}; gatys: 256 on a CPU, 512 on a GPU)",
+        help=f"longest side in pixels (fast: {FAST_MAX_DIM}; gatys: {_CPU['max_dim']} on a CPU, "
+        f"{_GPU['max_dim']} on a GPU)",
     )
     _add_gatys_flags(parser)
     parser.add_argument("--strength", type=float, help="fast: style strength 0..1 (default 1)")
-    add_control_flags(parser)
+    _add_control_flags(parser)
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
     parser.add_argument(
         "--recursive", action="store_true", help="folder: include the pictures in subfolders"
@@ -122,13 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_gatys_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--steps", type=int, help="Gatys: most forward-and-backward passes (default 290 on a CPU)"
+        "--steps",
+        type=int,
+        help=f"Gatys: most forward-and-backward passes (default {_CPU['steps']} on a CPU)",
     )
     parser.add_argument("--content-weight", type=float, help="Gatys: content_weight")
     parser.add_argument("--style-weight", type=float, help="Gatys: style_weight")
     parser.add_argument("--tv-weight", type=float, help="Gatys: total_variation_weight")
     parser.add_argument(
-        "--optimizer", help=f"Gatys: {' or '.join(OPTIMIZERS)} (default {DEFAULT_OPTIMIZER})"
+        "--optimizer", help=f"Gatys: {' or '.join(OPTIMIZERS)} (default {_DEFAULT.optimizer})"
     )
     parser.add_argument(
         "--backbone", help=f"Gatys: {', '.join(BACKBONES[:-1])} or {BACKBONES[-1]} (default auto)"
@@ -139,6 +148,60 @@ def _add_gatys_flags(parser: argparse.ArgumentParser) -> None:
         help="Gatys: every step in float32 (by default, on a CPU that computes bfloat16 "
         "natively, at most the first half of the L-BFGS steps run in bfloat16, which is faster)",
     )
+
+
+def _add_control_flags(parser: argparse.ArgumentParser) -> None:
+    """``--preserve-color``, ``--style-mix`` and ``--style-scale`` (notebook 06's controls)."""
+    parser.add_argument(
+        "--preserve-color",
+        choices=PRESERVE_COLOR,
+        help="keep the photo's colours: luminance (stylise the luminance only) or histogram "
+        "(recolour the painting to the photo's colours first)",
+    )
+    parser.add_argument(
+        "--style-mix",
+        metavar="W1,W2,...",
+        help="weights of the paintings to mix, one per style image, e.g. 0.7,0.3 (not negative, "
+        "not all 0; default equal)",
+    )
+    low, high = STYLE_SCALE_RANGE
+    parser.add_argument(
+        "--style-scale",
+        type=float,
+        metavar="S",
+        help=f"Gatys: the painting's size relative to --max-dim, {low:g} to {high:g} (default "
+        f"{_DEFAULT.style_scale:g}); above 1 gives larger brush strokes",
+    )
+
+
+def parse_style_mix(text: str | None, count: int) -> tuple[float, ...] | None:
+    """The weights of ``--style-mix W1,W2,...`` for ``count`` style images, checked.
+
+    Args:
+        text: The flag's value, or ``None`` if it was not given.
+        count: How many style images were given.
+
+    Returns:
+        The weights as given, or ``None``.
+
+    Raises:
+        NSTError: If the text is not numbers separated by commas, or the weights are bad.
+    """
+    if text is None:
+        return None
+    try:
+        weights = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise NSTError(
+            f"--style-mix must be numbers separated by commas, e.g. 0.7,0.3; got {text!r}"
+        ) from None
+    try:
+        check_style_mix(weights, count)
+    except NSTError as exc:
+        raise NSTError(
+            f"--{str(exc).replace('_', '-')} (style images: STYLE, then each -s)"
+        ) from None
+    return tuple(weights)
 
 
 def check_values(args: argparse.Namespace) -> None:
@@ -170,21 +233,20 @@ def gatys_options(args: argparse.Namespace) -> StylizeOptions:
     Raises:
         NSTError: For a value out of range, naming its flag.
     """
-    given = {
+    flags = {
         "max_dim": args.max_dim,
         "steps": args.steps,
         "content_weight": args.content_weight,
         "style_weight": args.style_weight,
         "total_variation_weight": args.tv_weight,
-        "optimizer": args.optimizer or DEFAULT_OPTIMIZER,
-        "progress": sys.stderr.isatty(),
+        "optimizer": args.optimizer,
         "mixed_precision": False if args.float32 else None,
         "preserve_color": args.preserve_color,
         "style_mix": getattr(args, "style_mix_weights", None),
-        "style_scale": 1.0 if args.style_scale is None else args.style_scale,
+        "style_scale": args.style_scale,
     }
     try:
-        return StylizeOptions(**given)
+        return StylizeOptions(progress=sys.stderr.isatty(), **given(**flags))
     except NSTError as exc:
         message = str(exc)
         for option, flag in OPTION_FLAGS.items():
@@ -206,6 +268,11 @@ def refuse_unused_flags(args: argparse.Namespace, methods: tuple[str, ...]) -> N
             f"{flag} applies to the {method} method only, but {why}; "
             f"use --method {method} or leave {flag} out"
         )
+
+
+def given(**values: object) -> dict[str, object]:
+    """The flags that were given (not ``None``), so that the defaults stay the functions' own."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def style_names(args: argparse.Namespace) -> tuple[str, ...]:

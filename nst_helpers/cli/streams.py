@@ -21,6 +21,7 @@ from .parser import (
     EXIT_MACHINE,
     METHODS,
     check_values,
+    given,
     import_tensorflow_quietly,
     refuse_unused_flags,
 )
@@ -132,8 +133,8 @@ def _run_folder(args: argparse.Namespace, content: str, style: str, method: str)
         recursive=args.recursive,
         force=args.force,
         max_dim=args.max_dim,
-        strength=1.0 if args.strength is None else args.strength,
         gatys_options=options,
+        **given(strength=args.strength),
     )
     print(report.summary())
     return 1 if report.failed else 0
@@ -151,9 +152,8 @@ def _run_video(args: argparse.Namespace, content: str, style: str) -> int:
         content,
         style,
         args.output,
-        strength=1.0 if args.strength is None else args.strength,
-        max_dim=args.max_dim or 384,
         force=args.force,
+        **given(strength=args.strength, max_dim=args.max_dim),
     )
     print(report.summary())
     return 0

@@ -145,6 +145,9 @@ class TensorCurvaturePairs(tf.Module):
             lambda x, gradient: quasi_newton_direction(x, gradient, self),
             jit_compile=xla_compiles_here(),
         )
+        # compiled once: the step length goes in as a tensor, so a new length is no new trace
+        picture, number = tf.TensorSpec(self.shape, tf.float32), tf.TensorSpec([], tf.float32)
+        self.trial = tf.function(self._trial, input_signature=[picture, picture, number, picture])
 
     def __len__(self) -> int:
         return int(self.count.numpy())
@@ -154,11 +157,18 @@ class TensorCurvaturePairs(tf.Module):
         self.clear()
         return tf.clip_by_value(tf.convert_to_tensor(x, tf.float32), 0.0, 1.0)
 
-    def trial(
-        self, x: tf.Tensor, direction: tf.Tensor, length: float, gradient: tf.Tensor
+    def _trial(
+        self, x: tf.Tensor, direction: tf.Tensor, length: tf.Tensor, gradient: tf.Tensor
     ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """A line-search trial: ``x + length × direction`` clipped to ``[0, 1]`` (see NumPy's)."""
-        return trial_point(x, direction, tf.constant(length, tf.float32), gradient)
+        """A line-search trial (``self.trial``, compiled): ``x + length × direction`` in ``[0, 1]``.
+
+        Returns:
+            The trial point, the move from ``x`` to it, and the change of the loss the gradient
+            predicts for that move (``gradientᵀ move``, for Armijo's rule).
+        """
+        candidate = tf.clip_by_value(x + length * direction, 0.0, 1.0)
+        moved = candidate - x
+        return candidate, moved, dot(gradient, moved)
 
     def pair(self, age: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         """``(s, y, ρ)`` of the pair ``age`` steps older than the newest (0: the newest)."""
@@ -259,18 +269,3 @@ def shared_pairs(shape: Sequence[int]) -> TensorCurvaturePairs:
             _SHARED.clear()
         _SHARED[shape] = TensorCurvaturePairs(lbfgs_memory(int(np.prod(shape))), shape)
     return _SHARED[shape]
-
-
-@tf.function
-def trial_point(
-    x: tf.Tensor, direction: tf.Tensor, length: tf.Tensor, gradient: tf.Tensor
-) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    """A line-search trial: ``x + length × direction`` clipped to ``[0, 1]``.
-
-    Returns:
-        The trial point, the move from ``x`` to it, and the change of the loss the gradient
-        predicts for that move (``gradientᵀ move``, for Armijo's rule).
-    """
-    candidate = tf.clip_by_value(x + length * direction, 0.0, 1.0)
-    moved = candidate - x
-    return candidate, moved, dot(gradient, moved)

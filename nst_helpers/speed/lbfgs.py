@@ -202,10 +202,20 @@ def minimize(
         direction, moves = pairs.direction(x, gradient)
         if not bool(moves):
             return x, "the gradient is zero inside [0, 1]"
-        trial = _line_search(loss_and_gradient, x, loss, gradient, direction, schedule, pairs)
-        if trial is None:
-            return x, ""
-        candidate, moved, new_loss, new_gradient = trial
+        # The line search: halve the step until the loss falls enough (Armijo's rule); give up,
+        # keeping the last trial, below MIN_STEP or when the bfloat16 steps are spent.
+        length = 1.0
+        while True:
+            # the pixels move: clip(x + length·direction) to [0, 1]
+            candidate, moved, predicted = pairs.trial(x, direction, length, gradient)
+            trial = _measure(loss_and_gradient, candidate, schedule)
+            if trial is None:
+                return x, ""
+            new_loss, new_gradient = trial
+            enough = new_loss <= loss + ARMIJO * float(predicted)
+            if enough or schedule.bfloat16_spent or length < MIN_STEP:
+                break
+            length *= 0.5
         if new_loss > loss:
             if schedule.in_bfloat16:
                 stuck = True  # bfloat16 is too coarse here: on in float32
@@ -215,36 +225,14 @@ def minimize(
             pairs.clear()  # the curvature model misled; start again from the gradient
             continue
         pairs.add(moved, new_gradient - gradient)
-        x, measured = candidate, (new_loss, new_gradient)
+        x, measured = candidate, trial
     return x, ""
-
-
-def _line_search(loss_and_gradient, x, loss, gradient, direction, schedule, pairs):
-    """Halve the step along ``direction`` until the loss falls enough (Armijo).
-
-    Gives up, returning its last trial, below :data:`MIN_STEP` or when the bfloat16 steps are
-    spent.
-
-    Returns:
-        ``(point, point - x, loss, gradient)`` of the last trial, or ``None`` if told to stop.
-    """
-    length = 1.0
-    while True:
-        candidate, moved, predicted = pairs.trial(x, direction, length, gradient)
-        measured = _measure(loss_and_gradient, candidate, schedule)
-        if measured is None:
-            return None
-        new_loss, new_gradient = measured
-        enough = new_loss <= loss + ARMIJO * float(predicted)
-        if enough or schedule.bfloat16_spent or length < MIN_STEP:
-            return candidate, moved, new_loss, new_gradient
-        length *= 0.5
 
 
 def _measure(
     loss_and_gradient: LossAndGradient, x: Vector, schedule: PrecisionSchedule
 ) -> tuple[float, Vector] | None:
-    """Call ``loss_and_gradient`` at the schedule's precision and let the schedule see the loss."""
+    """Call ``loss_and_gradient`` at the schedule's precision; the schedule sees the loss."""
     measured = loss_and_gradient(x, schedule.precision)
     if measured is not None:
         schedule.observe(measured[0])

@@ -15,7 +15,6 @@ import tensorflow as tf
 from ..config import cpu_has_bfloat16, has_gpu
 from ..losses import gram_matrix
 from ..models import StyleContentModel
-from ..options import check_mixed_precision
 
 #: bfloat16 keeps float32's 8 exponent bits but only 8 bits of precision (float32: 24).
 BFLOAT16 = tf.bfloat16
@@ -101,16 +100,13 @@ def resolve_mixed_precision(mixed_precision: bool | None, optimizer: str) -> boo
     """Decide ``mixed_precision=None`` (automatic) for this machine.
 
     Args:
-        mixed_precision: True, False, or None for :func:`mixed_precision_default`.
+        mixed_precision: True, False, or None for :func:`mixed_precision_default`; checked
+            already (:class:`~nst_helpers.options.StylizeOptions`).
         optimizer: ``"adam"`` or ``"lbfgs"``; only L-BFGS has a bfloat16 phase.
 
     Returns:
         Whether the run starts in bfloat16.
-
-    Raises:
-        NSTError: If ``mixed_precision`` is not a bool or None, or is True with Adam.
     """
-    check_mixed_precision(mixed_precision, optimizer)
     if mixed_precision is None:
         return optimizer == "lbfgs" and mixed_precision_default()
     return mixed_precision

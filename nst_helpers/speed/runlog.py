@@ -1,8 +1,10 @@
 """The books of one Gatys run: what each step measured, the best image, and when to stop.
 
-:class:`RunLog` is filled in by the loop in :mod:`nst_helpers.gatys`, one step at a time, and
-turned into the :class:`StyleTransferResult` that :func:`~nst_helpers.gatys.stylize` returns.
-Its stopping rules:
+:class:`RunLog` is what a real run of :meth:`nst_helpers.gatys.GatysStylizer.stylize` needs
+beyond the lesson: its closure logs each step (:meth:`RunLog.log`), which tells it when to stop;
+the log holds the precision schedule and the curvature pairs L-BFGS runs with, the progress bar
+and the time estimate, and turns into the :class:`StyleTransferResult` the loop returns. Its
+stopping rules:
 
 * the loss is NaN or infinite, or (for Adam) it *exploded* to :data:`EXPLOSION_FACTOR` times its
   first value — the best image so far is kept;
@@ -25,7 +27,10 @@ import tensorflow as tf
 
 from ..config import has_gpu
 from ..errors import NSTError
-from ..options import DEFAULT_TOLERANCE
+from ..options import DEFAULT_TOLERANCE, StylizeOptions
+from .curvature_tf import TensorCurvaturePairs, shared_pairs
+from .lbfgs import PrecisionSchedule
+from .precision import resolve_mixed_precision
 
 #: The loss components, in the order the compiled loss returns them.
 COMPONENTS = ("total", "content", "style", "total_variation")
@@ -97,6 +102,8 @@ class RunLog:
         bfloat16_steps: How many of the first steps were measured in bfloat16.
         stop_reason: Why the run stopped early; empty while it runs.
         started: :func:`time.perf_counter` at the start.
+        schedule: Which steps are measured in bfloat16 (mixed precision, L-BFGS only).
+        shape: The picture's shape, ``[1, H, W, 3]``.
     """
 
     steps: int
@@ -114,21 +121,83 @@ class RunLog:
     bfloat16_steps: int = 0
     stop_reason: str = ""
     started: float = field(default_factory=time.perf_counter)
+    schedule: PrecisionSchedule = field(default_factory=PrecisionSchedule)
+    shape: tuple[int, ...] = ()
 
     @classmethod
     def start(
         cls,
-        steps: int,
-        tolerance: float = DEFAULT_TOLERANCE,
-        num_snapshots: int = 10,
+        options: StylizeOptions,
         callback: Callable[..., Any] | None = None,
-        progress: bool = False,
+        shape: Sequence[int] = (),
     ) -> RunLog:
-        """A log for a run of at most ``steps`` steps, with snapshots spread evenly over them."""
-        count = min(num_snapshots, steps)
+        """The books of a run with ``options`` (checked and resolved) on a picture of ``shape``.
+
+        Decides which steps run in bfloat16, says how long the run will take if that is over
+        30 s, and opens the progress bar (both with ``options.progress``).
+
+        Args:
+            options: The run's :class:`~nst_helpers.options.StylizeOptions`, ``steps`` filled in.
+            callback: ``callback(step, losses, image)``, called after each step; ``False`` stops.
+            shape: The picture's shape, ``[1, H, W, 3]``.
+
+        Returns:
+            The log, with snapshots spread evenly over ``options.steps`` steps.
+        """
+        steps, optimizer = options.steps, options.optimizer
+        mixed_precision = resolve_mixed_precision(options.mixed_precision, optimizer)
+        schedule = PrecisionSchedule.for_run(steps, mixed_precision, options.tolerance, STOP_WINDOW)
+        if options.progress:
+            announce_duration(shape, steps, optimizer, schedule.bfloat16_steps)
+        count = min(options.num_snapshots, steps)
         snapshot_steps = np.linspace(0, steps - 1, count).round().astype(int).tolist()
-        bar = _progress_bar(steps) if progress else None
-        return cls(steps, tolerance, frozenset(snapshot_steps), callback, bar)
+        return cls(
+            steps,
+            options.tolerance,
+            frozenset(snapshot_steps),
+            callback,
+            _progress_bar(steps) if options.progress else None,
+            # every Adam step is taken, so a blow-up sticks; L-BFGS's line search may try a
+            # far-off point and back off
+            guard_explosion=optimizer == "adam",
+            schedule=schedule,
+            shape=tuple(int(side) for side in shape),
+        )
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close_progress_bar()
+
+    @property
+    def pairs(self) -> TensorCurvaturePairs:
+        """L-BFGS's curvature pairs for this picture's shape (compiled once per shape)."""
+        return shared_pairs(self.shape)
+
+    def log(self, losses: dict[str, float], image: tf.Tensor, precision: str = "float32") -> bool:
+        """Log one step of the run and apply the stopping rules; whether the run goes on.
+
+        Args:
+            losses: The step's loss components.
+            image: The picture measured.
+            precision: ``"float32"``, or ``"bfloat16"`` if the network ran in bfloat16.
+
+        Returns:
+            ``False`` once the run is over: its steps are spent, the loss blew up (that step
+            is not logged), it converged, or the callback stopped it.
+        """
+        if self.stop_if_blown_up(losses["total"]):
+            return False
+        self.add_step(losses, image, precision)
+        self.stop_if_converged()
+        self.stop_if_callback_says_so(losses, image)
+        return not self.finished
+
+    def solver_stopped(self, why: str) -> None:
+        """Note why the solver stopped on its own (``why`` empty: the log stopped it)."""
+        if why:
+            self.stop_reason = f"converged: {why} (step {self.last_step})"
 
     @property
     def last_step(self) -> int:

@@ -26,12 +26,9 @@ import tensorflow as tf
 
 from ..errors import NSTError, check_choice
 from ..images import ImageSource, load_image, save_image, scale_to_max_dim
-from ..options import StylizeOptions
+from ..options import FAST_MAX_DIM, StylizeOptions
 from .paths import IMAGE_SUFFIXES, check_folders, find_pictures, output_name
 from .pipeline import Progress, StreamStylizer, run_pipeline
-
-#: Longest side of the fast method's outputs unless told (as on the command line).
-FAST_MAX_DIM = 384
 
 
 @dataclass
@@ -82,7 +79,7 @@ def stylize_folder(
         method: ``"fast"`` (Magenta, notebook 04) or ``"gatys"`` (the optimisation, notebook 03).
         recursive: Include subfolders.
         force: Replace outputs that exist (otherwise they are skipped, so a run resumes).
-        max_dim: Longest side of the outputs (fast: 384 unless given; gatys: its default).
+        max_dim: Longest side of the outputs (fast: :data:`~nst_helpers.options.FAST_MAX_DIM` unless given; gatys: its default).
         strength: Fast method: style strength in ``[0, 1]``.
         stylizer: Fast method: the stylizer (default :func:`~nst_helpers.magenta.load_stylizer`).
         gatys_options: Gatys method: ``backbone`` and any option of

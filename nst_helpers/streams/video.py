@@ -26,6 +26,7 @@ import av
 import numpy as np
 
 from ..errors import NSTError
+from ..options import FAST_MAX_DIM
 from .paths import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def stylize_video(
     *,
     stylizer=None,
     strength: float = 1.0,
-    max_dim: int | None = 384,
+    max_dim: int | None = FAST_MAX_DIM,
     max_frames: int | None = None,
     force: bool = False,
     progress: bool = True,

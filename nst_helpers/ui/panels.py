@@ -27,8 +27,15 @@ from ..errors import NSTError, check_choice, check_float, check_int
 from ..gatys import StyleTransferResult, get_stylizer
 from ..images import list_images, to_pil
 from ..magenta import load_stylizer
-from ..options import BACKBONES, OPTIMIZERS, PRESERVE_COLOR, STYLE_SCALE_RANGE, StylizeOptions
-from ..ui.pickers import DESCRIPTION_STYLE, TOOLTIPS, UPLOAD, ImagePicker, tooltip
+from ..options import (
+    BACKBONES,
+    FAST_MAX_DIM,
+    OPTIMIZERS,
+    PRESERVE_COLOR,
+    STYLE_SCALE_RANGE,
+    StylizeOptions,
+)
+from ..ui.pickers import DESCRIPTION_STYLE, TOOLTIPS, ImagePicker, tooltip
 
 #: The ranges of the panels' sliders.
 PANEL_MIN_DIM, PANEL_MAX_DIM, PANEL_MAX_STEPS = 64, 1024, 1000
@@ -163,7 +170,7 @@ class GatysPanel(_Panel):
         self.optimizer.add_class("widget-inline-hbox")
         self.preserve_color = _color_dropdown()
         self.style_scale = _slider(
-            widgets.FloatSlider, "style_scale", 1.0, *STYLE_SCALE_RANGE, 0.25
+            widgets.FloatSlider, "style_scale", StylizeOptions.style_scale, *STYLE_SCALE_RANGE, 0.25
         )
         self.progress = widgets.IntProgress(
             value=0,
@@ -382,7 +389,7 @@ def gatys_panel(
 def fast_panel(
     content: str = "tuebingen",
     style: str = "starry_night",
-    max_dim: int = 384,
+    max_dim: int = FAST_MAX_DIM,
     strength: float = 1.0,
 ) -> FastPanel:
     """A panel with ``max_dim`` and ``strength`` sliders for the fast path (notebook 04).
@@ -421,8 +428,6 @@ __all__ = [
     "PANEL_MAX_DIM",
     "PANEL_MAX_STEPS",
     "PANEL_MIN_DIM",
-    "TOOLTIPS",
-    "UPLOAD",
     "FastPanel",
     "GatysPanel",
     "fast_panel",

@@ -92,7 +92,8 @@ def scenario(expected_version: str | None = None) -> dict:
     """
     import ipywidgets
 
-    from nst_helpers.ui.panels import TOOLTIPS, UPLOAD, fast_panel, gatys_panel
+    from nst_helpers.ui.panels import fast_panel, gatys_panel
+    from nst_helpers.ui.pickers import TOOLTIPS, UPLOAD
 
     if expected_version is not None:
         assert ipywidgets.__version__ == expected_version, ipywidgets.__file__
