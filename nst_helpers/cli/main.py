@@ -116,11 +116,7 @@ def _fingerprint(path: Path) -> tuple | None:
 
 
 def _fail(message: str, jobs: Sequence[Job], before: dict, status: int) -> int:
-    """Print one ``error: …`` line, saying which outputs were written, and return ``status``.
-
-    What was written is read from the files themselves, so the line is right whichever step
-    failed (even a Ctrl-C between a save and its "Saved" line).
-    """
+    """Print one ``error: …`` line naming the outputs written (as the files show), return ``status``."""
     written = [str(j.output) for j in jobs if _fingerprint(j.output) != before.get(j.output)]
     if written:
         message += f"; already saved: {', '.join(written)}"

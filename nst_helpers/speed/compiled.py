@@ -53,33 +53,23 @@ class CompiledLoss:
         """The loss components at ``image`` as floats, and the gradient of the total."""
         image = tf.convert_to_tensor(image, tf.float32)
         tensors = {name: tf.constant(weights[name], tf.float32) for name in WEIGHT_NAMES}
-        values, gradient = self._compiled(
-            image, targets, tensors, self._sizes_of(image), bool(mixed_precision)
-        )
-        return dict(zip(COMPONENTS, values.numpy().tolist())), gradient
-
-    def _sizes_of(self, image: tf.Tensor) -> Any:
-        """The layer sizes for ``image``'s shape, worked out once per shape."""
-        if self._layer_sizes is None:
-            return None
         shape = tuple(image.shape)
-        if shape not in self._sizes:
+        if self._layer_sizes is not None and shape not in self._sizes:
             self._sizes[shape] = self._layer_sizes(image)
-        return self._sizes[shape]
+        sizes = self._sizes.get(shape)
+        values, gradient = self._compiled(image, targets, tensors, sizes, bool(mixed_precision))
+        return dict(zip(COMPONENTS, values.numpy().tolist())), gradient
 
     def remember(
         self, pictures: Sequence[tf.Tensor], weights: tuple, measure: Callable[[], dict]
     ) -> dict:
         """``measure()``, the targets of these pictures with these weights, measured once."""
-        key = (*map(_fingerprint, pictures), weights)
+        key: tuple = (weights,)
+        for picture in pictures:  # a picture is known by its shape and a hash of its pixels
+            array = np.asarray(picture)
+            key += ((array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).digest()),)
         if key not in self._targets:
             if len(self._targets) > 8:
                 self._targets.clear()
             self._targets[key] = measure()
         return self._targets[key]
-
-
-def _fingerprint(image: tf.Tensor) -> tuple:
-    """What identifies a picture's pixels."""
-    array = np.asarray(image)
-    return array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest()

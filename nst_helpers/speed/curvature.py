@@ -154,10 +154,7 @@ class CurvaturePairs:
 
 
 def _box_sums(values: np.ndarray, shape: tuple[int, ...], radius: int) -> np.ndarray:
-    """Sums over the square of ``2 × radius + 1`` pixels around each pixel, per channel.
-
-    The square is cut off at the image's edges.
-    """
+    """Sums over the square of ``2 × radius + 1`` pixels around each pixel, cut at the edges."""
     sums = values.reshape(shape)
     for axis in (1, 2):
         running = _running_sums(sums, axis)

@@ -168,7 +168,8 @@ class RunLog:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close_progress_bar()
+        if self.bar is not None:
+            self.bar.close()
 
     @property
     def pairs(self) -> TensorCurvaturePairs:
@@ -191,8 +192,9 @@ class RunLog:
             return False
         self.add_step(losses, image, precision)
         self.stop_if_converged()
-        self.stop_if_callback_says_so(losses, image)
-        return not self.finished
+        if self.callback is not None and self.callback(self.last_step, losses, image) is False:
+            self.stop_reason = f"the callback stopped the run at step {self.last_step}"
+        return len(self.times) < self.steps and not self.stop_reason
 
     def solver_stopped(self, why: str) -> None:
         """Note why the solver stopped on its own (``why`` empty: the log stopped it)."""
@@ -203,11 +205,6 @@ class RunLog:
     def last_step(self) -> int:
         """The number of the last step logged (the first is 0)."""
         return len(self.times) - 1
-
-    @property
-    def finished(self) -> bool:
-        """Whether the steps are spent or a stopping rule has fired."""
-        return len(self.times) >= self.steps or bool(self.stop_reason)
 
     def stop_if_blown_up(self, total: float) -> bool:
         """Stop, and say so, if the total loss of the next step is not finite or exploded."""
@@ -264,16 +261,6 @@ class RunLog:
                 f"converged: the loss fell by less than {self.tolerance:.0e} of itself over the "
                 f"last {STOP_WINDOW} steps (step {step})"
             )
-
-    def stop_if_callback_says_so(self, losses: dict[str, float], image: tf.Tensor) -> None:
-        """Call the callback for the last step; stop if it returns ``False``."""
-        if self.callback is not None and self.callback(self.last_step, losses, image) is False:
-            self.stop_reason = f"the callback stopped the run at step {self.last_step}"
-
-    def close_progress_bar(self) -> None:
-        """Close the progress bar, if there is one."""
-        if self.bar is not None:
-            self.bar.close()
 
     def result(self, backbone: str, optimizer: str, weights: dict[str, float]):
         """The run's :class:`StyleTransferResult`.
