@@ -54,34 +54,14 @@ ADAM_SETTINGS = {"learning_rate": 0.02, "beta_1": 0.99, "beta_2": 0.999, "epsilo
 
 
 def check_preserve_color(preserve_color: str | None) -> str | None:
-    """Return ``preserve_color`` if it is ``None``, ``"luminance"`` or ``"histogram"``.
-
-    Args:
-        preserve_color: What the caller passed.
-
-    Returns:
-        The value.
-
-    Raises:
-        NSTError: For any other value.
-    """
+    """``preserve_color`` if it is ``None``, ``"luminance"`` or ``"histogram"``, else NSTError."""
     if preserve_color is None:
         return None
     return check_choice("preserve_color", preserve_color, PRESERVE_COLOR)
 
 
 def check_style_scale(style_scale: float) -> float:
-    """Return ``style_scale`` as a float if it is a number in ``[0.25, 4]``.
-
-    Args:
-        style_scale: What the caller passed.
-
-    Returns:
-        The value as a float.
-
-    Raises:
-        NSTError: Otherwise.
-    """
+    """``style_scale`` as a float if it is a number in :data:`STYLE_SCALE_RANGE`, else NSTError."""
     return check_float("style_scale", style_scale, *STYLE_SCALE_RANGE)
 
 
@@ -238,11 +218,7 @@ def show_options(function: Callable) -> Callable:
 
 
 def check_mixed_precision(mixed_precision: bool | None, optimizer: str) -> bool | None:
-    """Return ``mixed_precision`` if it is True, False or None and fits ``optimizer``.
-
-    Raises:
-        NSTError: If it is something else, or True with Adam.
-    """
+    """``mixed_precision`` if it is True, False or None and fits ``optimizer``, else NSTError."""
     if mixed_precision not in (None, True, False):
         raise NSTError(
             f"mixed_precision must be True, False or None (automatic), not {mixed_precision!r}"

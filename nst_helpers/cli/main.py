@@ -220,7 +220,7 @@ def _run_gatys(args: argparse.Namespace, job: Job) -> tuple[object, str]:
     result = stylize(
         load_image(job.content),
         _style_images(job),
-        backbone=args.backbone or "auto",
+        **given(backbone=args.backbone),
         **{f.name: getattr(options, f.name) for f in fields(options)},
     )
     show_progress = options.progress

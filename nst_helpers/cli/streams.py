@@ -124,7 +124,7 @@ def _run_folder(args: argparse.Namespace, content: str, style: str, method: str)
     if method == "gatys":  # the checked options, less what the folder run sets itself
         checked = dataclasses.asdict(args.gatys_options)
         options = {k: v for k, v in checked.items() if k not in ("max_dim", "progress")}
-        options["backbone"] = args.backbone or "auto"
+        options.update(given(backbone=args.backbone))
     report = stylize_folder(
         content,
         style,

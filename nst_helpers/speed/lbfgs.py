@@ -54,8 +54,6 @@ MIXED_STALL = 0.01
 #: … over this many of them (the Gatys loop passes its own stopping window, the same 25).
 MIXED_WINDOW = 25
 
-PRECISIONS = ("bfloat16", "float32")
-
 
 def lbfgs_memory(size: int) -> int:
     """How many L-BFGS pairs to keep for an image of ``size`` values.

@@ -4,8 +4,8 @@
 :class:`Bfloat16Extractor` is the same extractor with one addition: called with
 ``mixed_precision=True`` it runs the backbone's layers after the first convolution in bfloat16,
 which CPUs with native bfloat16 (AVX512-BF16, AMX-BF16) compute faster than float32; in
-float32 it is the plain extractor. :class:`PrecisionSchedule` decides which of the L-BFGS steps
-run in bfloat16. Notebook 05 (optional) teaches mixed precision as Keras does it.
+float32 it is the plain extractor. :class:`~nst_helpers.speed.lbfgs.PrecisionSchedule` decides which
+of the L-BFGS steps run in bfloat16. Notebook 05 (optional) teaches mixed precision as Keras does it.
 """
 
 from __future__ import annotations
@@ -94,19 +94,3 @@ def mixed_precision_default() -> bool:
         True if mixed precision pays off here.
     """
     return not has_gpu() and cpu_has_bfloat16()
-
-
-def resolve_mixed_precision(mixed_precision: bool | None, optimizer: str) -> bool:
-    """Decide ``mixed_precision=None`` (automatic) for this machine.
-
-    Args:
-        mixed_precision: True, False, or None for :func:`mixed_precision_default`; checked
-            already (:class:`~nst_helpers.options.StylizeOptions`).
-        optimizer: ``"adam"`` or ``"lbfgs"``; only L-BFGS has a bfloat16 phase.
-
-    Returns:
-        Whether the run starts in bfloat16.
-    """
-    if mixed_precision is None:
-        return optimizer == "lbfgs" and mixed_precision_default()
-    return mixed_precision

@@ -30,7 +30,7 @@ from ..errors import NSTError
 from ..options import DEFAULT_TOLERANCE, StylizeOptions
 from .curvature_tf import TensorCurvaturePairs, shared_pairs
 from .lbfgs import PrecisionSchedule
-from .precision import resolve_mixed_precision
+from .precision import mixed_precision_default
 
 #: The loss components, in the order the compiled loss returns them.
 COMPONENTS = ("total", "content", "style", "total_variation")
@@ -145,7 +145,9 @@ class RunLog:
             The log, with snapshots spread evenly over ``options.steps`` steps.
         """
         steps, optimizer = options.steps, options.optimizer
-        mixed_precision = resolve_mixed_precision(options.mixed_precision, optimizer)
+        mixed_precision = options.mixed_precision
+        if mixed_precision is None:  # automatic: L-BFGS where this machine computes bfloat16
+            mixed_precision = optimizer == "lbfgs" and mixed_precision_default()
         schedule = PrecisionSchedule.for_run(steps, mixed_precision, options.tolerance, STOP_WINDOW)
         if options.progress:
             announce_duration(shape, steps, optimizer, schedule.bfloat16_steps)

@@ -27,7 +27,6 @@ import numpy as np
 
 from ..errors import NSTError
 from ..options import FAST_MAX_DIM
-from .paths import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
     from ..images import ImageSource
@@ -57,18 +56,6 @@ def bundled_clip() -> Path:
     from ..images import images_dir
 
     return images_dir() / "video" / "tuebingen_pan.mp4"
-
-
-def is_video_path(path: str | os.PathLike) -> bool:
-    """Whether a path names a video, by its suffix (:data:`VIDEO_SUFFIXES`).
-
-    Args:
-        path: A file name or path.
-
-    Returns:
-        True for ``clip.mp4``, ``clip.MOV`` …
-    """
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 @dataclass(frozen=True)
