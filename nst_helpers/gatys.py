@@ -224,11 +224,8 @@ def stylize(
             ``"vgg16-hed"``.
         callback: Called as ``callback(step, losses, image)`` after each step; return ``False``
             to stop.
-        **options: Any of :class:`~nst_helpers.options.StylizeOptions`: ``max_dim``, ``steps``,
-            ``content_weight``, ``style_weight``, ``total_variation_weight``, ``optimizer``
-            (``"lbfgs"`` or ``"adam"``), ``init``, ``learning_rate``, ``num_snapshots``,
-            ``tolerance``, ``seed``, ``progress``, ``mixed_precision``, ``preserve_color``,
-            ``style_mix``, ``style_scale``.
+        **options: Any of :class:`~nst_helpers.options.StylizeOptions` (the signature lists
+            them): ``max_dim``, ``steps``, the three weights, ``optimizer``, the controls …
 
     Returns:
         A :class:`StyleTransferResult` with the best image, loss history and snapshots.
