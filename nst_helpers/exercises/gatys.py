@@ -1,13 +1,5 @@
 """Checkers for the exercises of notebook 03, ``03_gatys_style_transfer.ipynb``.
 
-Each checker calls the student's function on seeded random images and feature maps it makes
-itself, tests invariants with tolerances and reports in the style of
-:mod:`nst_helpers.exercises.report`: ``✓ …`` when everything passes, else ``✗`` with the first
-failure explained (the input, what was expected, what came back, the likely mistake). It returns
-``True`` or ``False``. While a checker runs, TensorFlow computes float32 products in full
-float32 (no TF32 on Ampere GPUs, which would round them to about 3 digits against tolerances of
-1e-4), and the total-variation checker switches ``tf.image.total_variation`` off.
-
 * :func:`check_total_variation` — ``total_variation(image)`` written by hand;
 * :func:`check_style_loss` — ``style_loss(style_features, style_targets)`` from feature maps:
   each layer's Gram matrix ``FᵀF / (H·W)``, its mean squared error against the target Gram,
@@ -17,13 +9,13 @@ float32 (no TF32 on Ampere GPUs, which would round them to about 3 digits agains
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 import tensorflow as tf
 
-from . import report
+from . import guard, report
 from ._gatys_mistakes import (
     gram_matrix,
     layer_mistake,
@@ -32,47 +24,12 @@ from ._gatys_mistakes import (
     style_mistakes,
     tv_mistakes,
 )
+from .guard import Mistakes
 
 #: Caffe-style channel means (BGR) of Keras' VGG19; the checkers also try other means.
 VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 
 # --- Exercise 1: total variation -----------------------------------------------------------------
-
-
-class _ForbiddenCall(Exception):
-    """Raised by a built-in that the exercise asks the student to write by hand."""
-
-
-@contextlib.contextmanager
-def _forbidden(module: object, name: str) -> Iterator[list[str]]:
-    """Make ``module.name`` raise while the block runs; the list it yields records each call.
-
-    The exercise asks for the function by hand, so a student's function that calls the built-in
-    must fail; the checker's own references do not call it.
-    """
-    calls: list[str] = []
-    original = getattr(module, name)
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        calls.append(name)
-        raise _ForbiddenCall(f"{name} is switched off while the checker runs")
-
-    setattr(module, name, refuse)
-    try:
-        yield calls
-    finally:
-        setattr(module, name, original)
-
-
-@contextlib.contextmanager
-def _full_float32() -> Iterator[None]:
-    """TF32 off while a checker runs: on Ampere GPUs it would round products to ~3 digits."""
-    enabled = tf.config.experimental.tensor_float_32_execution_enabled()
-    tf.config.experimental.enable_tensor_float_32_execution(False)
-    try:
-        yield
-    finally:
-        tf.config.experimental.enable_tensor_float_32_execution(enabled)
 
 
 def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
@@ -86,17 +43,29 @@ def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
     return images
 
 
+#: Notebook 03's total variation by hand: its built-ins, tolerance and explanations.
+_TOTAL_VARIATION = guard.Exercise(
+    otherwise="not one of the usual slips; sum |below − pixel| and |right − pixel| over every "
+    "pixel and channel",
+    atol=1e-3,
+    rebuilds="tf.image.total_variation",
+    hint="write it by hand: sum tf.abs of the differences between neighbours (image[:, 1:] - "
+    "image[:, :-1], and the same along the width)",
+    functions=("nst_helpers.losses.total_variation_loss", "tf.image.total_variation"),
+)
+
+
 def check_total_variation(
     total_variation: Callable[[tf.Tensor], tf.Tensor], *, seed: int | None = None
 ) -> bool:
     """Check a hand-written total variation against ``tf.image.total_variation``.
 
     The function should return the sum of absolute differences between vertical and horizontal
-    neighbours, over all pixels and channels, as one number. ``tf.image.total_variation`` raises
-    while the checker runs: the exercise is to write it by hand. Rejected, each with its
-    explanation: calling ``tf.image.total_variation``, one direction only, squared differences,
-    means instead of sums, no ``abs``, adding the brightness, a result per pixel instead of one
-    number.
+    neighbours, over all pixels and channels, as one number. Rejected, each with its explanation:
+    calling ``tf.image.total_variation`` (however reached: an alias, ``tf.compat``, TensorFlow's
+    internal module, ``__wrapped__``, a ``tf.function``, the package's ``total_variation_loss``),
+    one direction only, squared differences, means instead of sums, no ``abs``, adding the
+    brightness, a result per pixel instead of one number.
 
     Args:
         total_variation: The student's function, ``total_variation(image) -> scalar`` for an
@@ -110,27 +79,12 @@ def check_total_variation(
     images = _random_images(generator)
     flat = tf.fill([1, 9, 13, 3], float(generator.uniform(0.1, 0.9)))
 
-    def tv(image: tf.Tensor, given: str, expected: str) -> float:
-        with _forbidden(tf.image, "total_variation") as calls:
-            try:
-                got = report.call(total_variation, image, given=given, expected=expected)
-            except report.CheckFailed:
-                if not calls:
-                    raise
-                raise report.CheckFailed(
-                    given,
-                    expected,
-                    "a call of tf.image.total_variation, which the checker switches off",
-                    "the exercise is to write it by hand: sum tf.abs of the differences between "
-                    "neighbours (image[:, 1:] - image[:, :-1], and the same along the width)",
-                ) from None
-        return report.scalar(got, given, expected)
-
     def checks() -> str:
-        got = tv(flat, "total_variation(an image of one colour)", "0")
+        given = "total_variation(an image of one colour)"
+        got = report.scalar(_TOTAL_VARIATION.call(total_variation, (flat,), given, "0"), given, "0")
         if abs(got) > 1e-4:
             raise report.CheckFailed(
-                "total_variation(an image of one colour)",
+                given,
                 "0 (no neighbour differs)",
                 f"{got:.6g}",
                 "only differences between neighbours count, not the pixel values (the brightness)",
@@ -138,24 +92,15 @@ def check_total_variation(
         for image in images:
             given = f"total_variation(a random {image.shape[2]}×{image.shape[1]} image, W×H)"
             want = _reference_total_variation(image)
-            got = tv(image, given, f"{want:.6g} (as tf.image.total_variation gives)")
-            if not np.isclose(got, want, rtol=1e-4, atol=1e-3):
-                mistake = report.diagnose(
-                    got,
-                    tv_mistakes(image),
-                    "not one of the usual slips; sum |below − pixel| and |right − pixel| over "
-                    "every pixel and channel",
-                    rtol=1e-4,
-                    atol=1e-3,
-                )
-                raise report.CheckFailed(given, f"{want:.6g}", f"{got:.6g}", mistake)
+            expected = f"{want:.6g} (as tf.image.total_variation gives)"
+            mistakes = partial(tv_mistakes, image)
+            _TOTAL_VARIATION.expect(total_variation, (image,), want, given, expected, mistakes)
         return (
             f"total_variation matches tf.image.total_variation on {len(images)} random images "
             "and is 0 for a flat one."
         )
 
-    with _full_float32():
-        return report.run_checks(checks)
+    return report.run_checks(checks)
 
 
 def _reference_total_variation(image: tf.Tensor) -> float:
@@ -258,62 +203,83 @@ def check_style_loss(
     generator = report.rng(seed)
     trials = [_layer_pairs(generator, broadcast=index == 2) for index in range(3)]
 
-    def loss(features: Mapping, targets: Mapping, given: str, expected: str) -> float:
+    def loss(features: Mapping, targets: Mapping, given: str, mistakes: Mistakes = ()) -> None:
+        """The student's loss must be the reference's; an error's message names the mistake."""
+        want = _reference_style_loss(features, targets)
+        expected = f"{want:.6g} (each layer's Gram ÷ H·W, its mean squared error, averaged)"
         try:
-            got = report.call(style_loss, features, targets, given=given, expected=expected)
+            _STYLE_LOSS.expect(style_loss, (features, targets), want, given, expected, mistakes)
         except report.CheckFailed as failure:
-            mistake = (
-                layer_mistake(failure.got, targets)
-                or shape_mistake(failure.got, features)
-                or failure.mistake
-            )
-            raise report.CheckFailed(given, expected, short_error(failure.got), mistake) from None
-        return report.scalar(got, given, expected)
+            mistake = layer_mistake(failure.got, targets) or shape_mistake(failure.got, features)
+            got = short_error(failure.got)
+            raise report.CheckFailed(given, expected, got, mistake or failure.mistake) from None
 
     def checks() -> str:
         for features, targets in trials:
             sizes = ", ".join("×".join(str(n) for n in f.shape[1:]) for f in features.values())
             given = f"style_loss(style_features, style_targets) for feature maps H×W×C = {sizes}"
-            want = _reference_style_loss(features, targets)
-            expected = f"{want:.6g} (each layer's Gram ÷ H·W, its mean squared error, averaged)"
-            got = loss(features, targets, given, expected)
-            if not np.isclose(got, want, rtol=1e-4, atol=1e-6):
-                mistake = report.diagnose(
-                    got,
-                    style_mistakes(features, targets),
-                    "not one of the usual slips; for each layer flatten the map to [1, H·W, C], "
-                    "take FᵀF / (H·W), then tf.reduce_mean(tf.square(gram − target)), and "
-                    "average those numbers over the layers",
-                )
-                raise report.CheckFailed(given, expected, f"{got:.6g}", mistake)
-            _check_pairing_by_name(loss, features, targets, want)
+            loss(features, targets, given, partial(style_mistakes, features, targets))
+            _check_other_orders(loss, features, targets)
         return (
             "style_loss turns each layer's feature map into its Gram matrix ÷ H·W and averages "
             f"the layers' mean squared errors, on {len(trials)} sets of layers of different sizes."
         )
 
-    with _full_float32():
-        return report.run_checks(checks)
+    return report.run_checks(checks)
 
 
-def _check_pairing_by_name(
-    loss: Callable, features: Mapping, targets: Mapping, want: float
-) -> None:
-    """The loss must not change when the targets come in another order (pairs by layer name)."""
-    reordered = {k: targets[k] for k in reversed(list(targets))}
-    given = "style_loss(style_features, the same style_targets listed in reverse order)"
-    mistake = (
+def _check_other_orders(loss: Callable, features: Mapping, targets: Mapping) -> None:
+    """Notebook 03's style loss pairs layers by name and takes the targets' layers only."""
+    by_name = (
         "pair each layer's feature map and target by its name (for name in style_targets: "
         "style_features[name] with style_targets[name]), not by position with zip"
     )
-    try:
-        again = loss(features, reordered, given, f"{want:.6g}, as before")
-    except report.CheckFailed as failure:
-        raise report.CheckFailed(
-            given, failure.expected, short_error(failure.got), mistake
-        ) from None
-    if not np.isclose(again, want, rtol=1e-4, atol=1e-6):
-        raise report.CheckFailed(given, f"{want:.6g}, as before", f"{again:.6g}", mistake)
+    first = next(iter(targets))
+    fewer = {name: target for name, target in targets.items() if name != first}
+    for given, maps, goals, mistake in (
+        (
+            "style_features, the same style_targets in reverse order",
+            features,
+            _reversed(targets),
+            by_name,
+        ),
+        (
+            "the same style_features in reverse order, style_targets",
+            _reversed(features),
+            targets,
+            by_name,
+        ),
+        (
+            f"style_features, style_targets without {first}",
+            features,
+            fewer,
+            "the loss is over the layers of style_targets: loop over them (for name, target in "
+            "style_targets.items()), not over style_features",
+        ),
+    ):
+        try:
+            loss(maps, goals, f"style_loss({given})")
+        except report.CheckFailed as failure:
+            raise report.CheckFailed(
+                failure.given, failure.expected, failure.got, mistake
+            ) from None
+
+
+def _reversed(layers: Mapping) -> dict:
+    """The same layers of notebook 03 in reverse order."""
+    return {name: layers[name] for name in reversed(list(layers))}
+
+
+#: Notebook 03's style loss from feature maps: its built-ins and explanations.
+_STYLE_LOSS = guard.Exercise(
+    otherwise="not one of the usual slips; for each layer flatten the map to [1, H·W, C], take "
+    "FᵀF / (H·W), then tf.reduce_mean(tf.square(gram − target)), and average those numbers over "
+    "the layers",
+    rebuilds="the package's style_loss",
+    hint="write the loop over the layers yourself: each feature map's Gram matrix, its mean "
+    "squared error against the target, the mean over the layers",
+    functions=("nst_helpers.losses.style_loss",),
+)
 
 
 # --- Exercise 3: deprocessing --------------------------------------------------------------------
@@ -390,30 +356,23 @@ def check_deprocess(
         for label, inputs, mean, want in cases:
             given = f"deprocess({label}, mean_bgr={tuple(round(m, 2) for m in mean)})"
             expected = f"the RGB image in [0, 1], shape {tuple(want.shape)}"
-            got = report.array(
-                report.call(deprocess, inputs, mean, given=given, expected=expected),
-                given,
-                expected,
-            )
-            if got.shape != tuple(want.shape):
-                raise report.CheckFailed(
-                    given, expected, f"shape {got.shape}", "keep the input's shape [1, H, W, 3]"
-                )
-            error = float(np.max(np.abs(got - want.numpy())))
-            if error > 1e-4:
-                mistake = report.diagnose(
-                    got,
-                    _deprocess_mistakes(inputs, mean),
-                    "not one of the usual slips; add mean_bgr, reverse the channels, ÷ 255, clip",
-                    rtol=0.0,
-                    atol=1e-4,
-                )
-                shown = f"values from {got.min():.3g} to {got.max():.3g}, off by up to {error:.3g}"
-                raise report.CheckFailed(given, expected, shown, mistake)
+            mistakes = partial(_deprocess_mistakes, inputs, mean)
+            _DEPROCESS.expect(deprocess, (inputs, mean), want, given, expected, mistakes)
         return "deprocess undoes preprocess for two sets of means and clips to [0, 1]."
 
-    with _full_float32():
-        return report.run_checks(checks)
+    return report.run_checks(checks)
+
+
+#: Notebook 03's inverse of VGG preprocessing: its built-ins, tolerance and explanations.
+_DEPROCESS = guard.Exercise(
+    otherwise="not one of the usual slips; add mean_bgr, reverse the channels, ÷ 255, clip",
+    rtol=0.0,
+    atol=1e-4,
+    shape="keep the input's shape [1, H, W, 3]",
+    rebuilds="the backbone's deprocess",
+    hint="write it by hand: add mean_bgr, reverse the channels, divide by 255, clip to [0, 1]",
+    functions=("nst_helpers.models.Backbone.deprocess",),
+)
 
 
 __all__ = ["check_deprocess", "check_style_loss", "check_total_variation"]
