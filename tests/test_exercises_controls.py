@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-from student_stubs import stub
+from student_stubs import assert_first_failure, stub
 
 from nst_helpers import adain as package_adain
 from nst_helpers import controls as package_controls
@@ -109,7 +109,7 @@ def test_adain_checker_accepts_right_answers(answer, capsys):
 @pytest.mark.parametrize(("answer", "mistake"), ADAIN_MISTAKES)
 def test_adain_checker_rejects_typical_mistakes(answer, mistake, capsys):
     assert controls.check_match_mean_std(answer) is False
-    assert_first_failure(capsys.readouterr().out, "match_mean_std(", mistake)
+    assert_first_failure(capsys.readouterr().out, mistake, "match_mean_std(")
 
 
 # --- luminance with the photo's statistics -------------------------------------------------------
@@ -273,7 +273,7 @@ def test_luminance_checker_accepts_right_answers(answer, capsys):
 @pytest.mark.parametrize(("answer", "mistake"), LUMINANCE_MISTAKES)
 def test_luminance_checker_rejects_typical_mistakes(answer, mistake, capsys):
     assert controls.check_match_luminance(answer) is False
-    assert_first_failure(capsys.readouterr().out, "match_luminance(", mistake)
+    assert_first_failure(capsys.readouterr().out, mistake, "match_luminance(")
 
 
 @pytest.mark.parametrize(
@@ -306,13 +306,3 @@ def test_a_stub_is_not_implemented_yet_in_one_line(check, capsys):
         "statistics). Write it in place of its raise NotImplementedError line and run the cell "
         "again.\n"
     )
-
-
-def assert_first_failure(out, call, words):
-    """One failure, reported as: ✗ the input / expected / got / likely mistake."""
-    lines = out.rstrip("\n").split("\n")
-    assert len(lines) == 4, out
-    assert lines[0].startswith(f"✗ {call}")
-    assert lines[1].startswith("  expected: ") and lines[2].startswith("  got:      ")
-    assert lines[3].startswith("  likely mistake: ")
-    assert words in out, out

@@ -167,13 +167,13 @@ def _check_sizes(conv_output_size: Callable, cases: list[tuple]) -> None:
             kind = _kind(case[3])
             alike = [(c, a) for c, a in answers if _kind(c[3]) == kind]
             mistake = report.likeliest(_MISTAKES[kind], case, got, alike, _OTHERWISE[kind])
-            raise report.CheckFailed(_call(case), str(_size(*case)), repr(got), mistake)
+            raise report.CheckFailed(_call(case), str(_size(*case)), str(got), mistake)
     for case, got in answers:
         if not isinstance(got, (int, np.integer)):
             raise report.CheckFailed(
                 _call(case),
                 f"the int {_size(*case)}",
-                f"the float {got!r}",
+                f"the float {float(got)!r}",
                 "a size is a whole number: return an int (/ and np.ceil give floats: use // "
                 "and -(-n // stride), or wrap the result in int())",
             )
@@ -280,7 +280,8 @@ def check_max_pool(
     starts at 0, a maximum across channels, a missing channel axis, a window loop off by one.
 
     Args:
-        max_pool: The student's function, called as ``max_pool(x, size, stride)`` and ``max_pool(x)``.
+        max_pool: The student's function, called as ``max_pool(x, size, stride)`` and
+            ``max_pool(x)``.
         seed: Seed of the random feature maps (the default repeats them on every run).
 
     Returns:

@@ -24,11 +24,9 @@ LARGE_EPSILON = 0.5
 
 
 def _match(content, style, epsilon, spread=None, axes=(1, 2), ddof=0, style_spread=None):
-    """``content`` given ``style``'s statistics, ``spread(variance, epsilon)`` its deviation (06).
-
-    ``spread`` defaults to the right ``sqrt(variance + epsilon)``; ``style_spread`` (default
-    ``spread``) is the style's, for the one-sided mistakes.
-    """
+    """Notebook 06's AdaIN, or a mistake: ``spread(variance, epsilon)`` as each deviation."""
+    # spread defaults to the right sqrt(variance + epsilon); style_spread (default: spread) is the
+    # style's, for the one-sided mistakes.
     spread = spread or (lambda v, e: np.sqrt(v + e))
     stats = [
         (x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True, ddof=ddof))
@@ -122,16 +120,13 @@ def _adain_mistakes(content: np.ndarray, style: np.ndarray, epsilon: float) -> l
 
 
 def _adain_cases(seed: int | None) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    """The ``(content, style, epsilon)`` cases of notebook 06's AdaIN checker.
-
-    A single map; a large epsilon with a nearly flat style channel (telling the epsilon mistakes
-    apart); maps of different sizes with a nearly flat content channel; a batch of two pictures
-    with different styles.
-    """
+    """The ``(content, style, epsilon)`` cases of notebook 06's AdaIN checker."""
+    # A single map; a large epsilon with a nearly flat style channel (telling the epsilon
+    # mistakes apart); maps of different sizes with a nearly flat content channel; a batch of two.
     generator = report.rng(seed)
 
     def maps(shape, flat=None):
-        """Maps with a spread and offset per picture and channel; channel 0 nearly flat at ``flat``."""
+        """Maps with a spread and offset per picture and channel, channel 0 nearly ``flat``."""
         spread = generator.uniform(0.2, 4, (shape[0], 1, 1, shape[-1]))
         values = generator.normal(0.0, 1.0, shape) * spread + generator.uniform(-2, 2, spread.shape)
         if flat is not None:
@@ -211,17 +206,18 @@ def check_match_mean_std(
 
 # --- the colour exercise: luminance with the photo's statistics ----------------------------------
 
-#: YIQ's luminance weights (``Y = 0.299 R + 0.587 G + 0.114 B``), as notebook 06 teaches them.
-_YIQ = np.array([0.299, 0.587, 0.114])
+#: YIQ's luminance weights, as notebook 06 teaches them, and BT.709's (HDTV's), a typical slip.
+_YIQ, _BT709 = np.array([0.299, 0.587, 0.114]), np.array([0.2126, 0.7152, 0.0722])
+_Y = "Y = 0.299 R + 0.587 G + 0.114 B"
 
 
 def _grey(image: np.ndarray, weights: np.ndarray = _YIQ) -> np.ndarray:
     """An RGB image's luminance ``[1, H, W, 1]`` in float64, by ``weights`` (notebook 06)."""
-    return (image.astype(np.float64) @ weights)[..., None]
+    return (np.asarray(image, np.float64) @ weights)[..., None]
 
 
 def _rescale(values: np.ndarray, to: np.ndarray, mean: bool = True, spread=np.std) -> np.ndarray:
-    """``values`` shifted (if ``mean``) and scaled (``spread`` of ``to`` over that of ``values``)."""
+    """``values`` given the mean (if ``mean``) and the ``spread`` of ``to`` (notebook 06)."""
     scaled = (values - values.mean()) * spread(to) / spread(values)
     return scaled + (to.mean() if mean else values.mean())
 
@@ -229,33 +225,24 @@ def _rescale(values: np.ndarray, to: np.ndarray, mean: bool = True, spread=np.st
 def _luminance_mistakes(painting: np.ndarray, photo: np.ndarray) -> list:
     """What the typical wrong luminance matchings of notebook 06 return, each explained."""
     y_painting, y_photo = _grey(painting), _grey(photo)
-    right = _rescale(y_painting, y_photo)
-    ratio = np.std(y_photo) / np.std(y_painting)
+    right, ratio = _rescale(y_painting, y_photo), np.std(y_photo) / np.std(y_painting)
+    channels = [_rescale(painting[..., k : k + 1], photo[..., k : k + 1]) for k in range(3)]
     return [
         (
-            "each RGB channel was matched on its own: match the luminance Y = 0.299 R + 0.587 G "
-            "+ 0.114 B, one channel",
-            np.concatenate(
-                [_rescale(painting[..., k : k + 1], photo[..., k : k + 1]) for k in range(3)],
-                axis=-1,
-            ),
+            f"each RGB channel was matched on its own: match the luminance {_Y}, one channel",
+            np.concatenate(channels, axis=-1),
         ),
         (
             "return the luminance alone, [1, h, w, 1], not copied to three channels",
             np.tile(right, 3),
         ),
         (
-            "(R + G + B) / 3 is not the luminance: weigh the channels as YIQ does, 0.299 R + "
-            "0.587 G + 0.114 B",
+            f"(R + G + B) / 3 is not the luminance: weigh the channels as YIQ does, {_Y}",
             _rescale(_grey(painting, np.full(3, 1 / 3)), _grey(photo, np.full(3, 1 / 3))),
         ),
         (
-            "those are BT.709's weights (0.2126, 0.7152, 0.0722); YIQ's luminance is 0.299 R + "
-            "0.587 G + 0.114 B",
-            _rescale(
-                _grey(painting, np.array([0.2126, 0.7152, 0.0722])),
-                _grey(photo, np.array([0.2126, 0.7152, 0.0722])),
-            ),
+            f"those are BT.709's weights (0.2126, 0.7152, 0.0722); YIQ's luminance is {_Y}",
+            _rescale(_grey(painting, _BT709), _grey(photo, _BT709)),
         ),
         (
             "the roles are swapped: the painting's luminance takes the photo's mean and standard "
@@ -292,11 +279,9 @@ def _luminance_mistakes(painting: np.ndarray, photo: np.ndarray) -> list:
 
 
 def _colour_pictures(seed: int | None) -> list[tuple[object, object]]:
-    """``(painting, photo)`` pairs for notebook 06's colour exercise, tensors and arrays.
-
-    Saturated colours, so that the channels' weights matter, with a few white pixels in each
-    painting, so that the matched luminance leaves ``[0, 1]``; sizes differ except in one pair.
-    """
+    """``(painting, photo)`` pairs for notebook 06's colour exercise, tensors and arrays."""
+    # Saturated colours, so that the channels' weights matter; a few white pixels in each
+    # painting, so that the matched luminance leaves [0, 1]; sizes differ except in one pair.
     generator = report.rng(seed)
 
     def picture(height: int, width: int, mean: float, spread: float) -> np.ndarray:
@@ -327,7 +312,7 @@ _MATCH_LUMINANCE = guard.Exercise(
     atol=2e-3,
     shape="return one channel at the painting's size, [1, h, w, 1] (keepdims=True, or [..., None])",
     rebuilds="the package's controls.match_luminance",
-    hint="write it by hand: Y = 0.299 R + 0.587 G + 0.114 B of each picture, then "
+    hint=f"write it by hand: {_Y} of each picture, then "
     "(Y_painting − its mean) · σ(Y_photo) / σ(Y_painting) + the mean of Y_photo",
     functions=("nst_helpers.controls.match_luminance",),
 )
@@ -367,7 +352,8 @@ def check_match_luminance(
                 f"match_luminance(painting: {kinds[0]} {list(images[0].shape)}, photo: {kinds[1]} "
                 f"{list(images[1].shape)})"
             )
-            expected = f"the matched luminance, shape {[1, *images[0].shape[1:3], 1]} (the painting's size)"
+            size = [1, *images[0].shape[1:3], 1]
+            expected = f"the matched luminance, shape {size} (the painting's size)"
             want = _rescale(_grey(images[0]), _grey(images[1]))
             mistakes = partial(_luminance_mistakes, *images)
             _MATCH_LUMINANCE.expect(

@@ -33,7 +33,7 @@ VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 
 
 def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
-    """Random images ``[1, H, W, 3]`` in ``[0, 1]``, some tall, some wide, sizes drawn at random."""
+    """Random images ``[1, H, W, 3]`` in ``[0, 1]`` for notebook 03, two tall and one wide."""
     images = []
     for tall in (True, False, True):
         short, long = sorted(rng.integers(5, 24, size=2))
@@ -104,7 +104,7 @@ def check_total_variation(
 
 
 def _reference_total_variation(image: tf.Tensor) -> float:
-    """Total variation in float64 NumPy, what ``tf.image.total_variation`` sums to."""
+    """Notebook 03's total variation in float64, what ``tf.image.total_variation`` sums to."""
     pixels = np.asarray(image, np.float64)
     down = np.abs(pixels[:, 1:] - pixels[:, :-1]).sum()
     across = np.abs(pixels[:, :, 1:] - pixels[:, :, :-1]).sum()
@@ -115,15 +115,10 @@ def _reference_total_variation(image: tf.Tensor) -> float:
 
 
 def _layer_shapes(rng: np.random.Generator, broadcast: bool) -> list[tuple[int, int, int]]:
-    """``(H, W, C)`` of four layers: all ``C`` different, all ``H·W`` different and above all ``C``.
-
-    As every ``H·W`` is bigger than every ``C``, a shape in an error message tells a Gram
-    ``[1, C, C]`` from positions × positions ``[1, H·W, H·W]``.
-
-    With ``broadcast`` every layer has ``W == C``, so a feature map ``[1, H, W, C]`` minus a Gram
-    ``[1, C, C]`` broadcasts to ``[1, H, C, C]`` instead of raising; otherwise ``W`` is never 1 or
-    ``C`` and that subtraction raises.
-    """
+    """``(H, W, C)`` of notebook 03's four layers: every ``C`` and every ``H·W`` different."""
+    # Every H·W above every C, so a shape in an error message tells a Gram [1, C, C] from
+    # positions × positions [1, H·W, H·W]. With `broadcast` W == C, so a map [1, H, W, C] minus a
+    # Gram [1, C, C] broadcasts instead of raising; otherwise W is never 1 or C and it raises.
     while True:
         channels = [int(c) for c in rng.choice([3, 4, 5, 6, 8, 12], size=4, replace=False)]
         shapes = []
@@ -139,15 +134,10 @@ def _layer_shapes(rng: np.random.Generator, broadcast: bool) -> list[tuple[int, 
 def _layer_pairs(
     rng: np.random.Generator, broadcast: bool = False
 ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
-    """Feature maps ``[1, H, W, C]`` of four layers of different sizes, and target Grams for them.
-
-    Each layer has its own number of channels ``C`` and of positions ``H·W`` (see
-    :func:`_layer_shapes`), so a Gram divided by ``C``, by ``C·H·W`` or not at all is off by a
-    different factor in each layer. The targets are the Gram matrices (÷ ``H·W``) of other random
-    feature maps, of other sizes (a painting of another size), scaled differently per layer: the
-    layers' errors differ a lot, so one mean over all entries of all layers together (which
-    weighs big Grams more) differs clearly from the mean of each layer's mean.
-    """
+    """Feature maps ``[1, H, W, C]`` of notebook 03's four layers, and target Grams for them."""
+    # Each layer's own C and H·W put a Gram divided by C, C·H·W or nothing off by another factor
+    # in each layer. The targets, Grams of maps of other sizes scaled differently per layer, make
+    # the layers' errors differ a lot, so a mean over all layers' entries at once is clearly off.
     features, targets = {}, {}
     scales = rng.permutation([0.5, 1.0, 2.0, 3.0])
     for index, ((height, width, channels), scale) in enumerate(
@@ -163,7 +153,7 @@ def _layer_pairs(
 
 
 def _reference_style_loss(features: Mapping, targets: Mapping) -> float:
-    """The right style loss, in float64: each layer's Gram's mean squared error, averaged."""
+    """Notebook 03's style loss in float64: each layer's Gram's mean squared error, averaged."""
     grams = {k: gram_matrix(np.asarray(features[k], np.float64)) for k in targets}
     return float(np.mean([np.mean((grams[k] - np.asarray(targets[k])) ** 2) for k in targets]))
 
@@ -229,37 +219,19 @@ def check_style_loss(
 
 
 def _check_other_orders(loss: Callable, features: Mapping, targets: Mapping) -> None:
-    """Notebook 03's style loss pairs layers by name and takes the targets' layers only."""
-    by_name = (
-        "pair each layer's feature map and target by its name (for name in style_targets: "
-        "style_features[name] with style_targets[name]), not by position with zip"
-    )
-    first = next(iter(targets))
-    fewer = {name: target for name, target in targets.items() if name != first}
-    for given, maps, goals, mistake in (
-        (
-            "style_features, the same style_targets in reverse order",
-            features,
-            _reversed(targets),
-            by_name,
-        ),
-        (
-            "the same style_features in reverse order, style_targets",
-            _reversed(features),
-            targets,
-            by_name,
-        ),
-        (
-            f"style_features, style_targets without {first}",
-            features,
-            fewer,
-            "the loss is over the layers of style_targets: loop over them (for name, target in "
-            "style_targets.items()), not over style_features",
-        ),
+    """Notebook 03's style loss pairs layers by name, whatever order each dict lists them in."""
+    for given, maps, goals in (
+        ("style_features, the same style_targets in reverse order", features, _reversed(targets)),
+        ("the same style_features in reverse order, style_targets", _reversed(features), targets),
     ):
         try:
             loss(maps, goals, f"style_loss({given})")
         except report.CheckFailed as failure:
+            mistake = (
+                "pair each layer's feature map and target by its name (for name in "
+                "style_targets: style_features[name] with style_targets[name]), not by position "
+                "with zip"
+            )
             raise report.CheckFailed(
                 failure.given, failure.expected, failure.got, mistake
             ) from None
@@ -291,7 +263,7 @@ def _preprocess(image: tf.Tensor, mean_bgr: tuple[float, float, float]) -> tf.Te
 
 
 def _deprocess_mistakes(inputs: tf.Tensor, mean: tuple[float, ...]) -> list[tuple[str, tf.Tensor]]:
-    """What typical wrong inverses give for ``inputs``, with their explanations."""
+    """What typical wrong inverses of notebook 03's preprocessing give, with their explanations."""
     means = tf.constant(mean, tf.float32)
 
     def clip(x: tf.Tensor) -> tf.Tensor:
@@ -375,4 +347,4 @@ _DEPROCESS = guard.Exercise(
 )
 
 
-__all__ = ["check_deprocess", "check_style_loss", "check_total_variation"]
+__all__ = ["VGG_MEAN_BGR", "check_deprocess", "check_style_loss", "check_total_variation"]

@@ -18,18 +18,16 @@ from . import guard, report
 
 
 def _gram(features: np.ndarray) -> np.ndarray:
-    """Notebook 02's Gram matrix in float64: ``[1, H, W, C]`` → ``[1, C, C]``, divided by ``H·W``."""
+    """Notebook 02's Gram matrix in float64: ``[1, H, W, C]`` → ``[1, C, C]``, ÷ ``H·W``."""
     _, height, width, channels = features.shape
     flat = features.reshape(-1, height * width, channels).astype(np.float64)
     return np.einsum("bpc,bpd->bcd", flat, flat) / (height * width)
 
 
 def _feature_cases(rng: np.random.Generator) -> list[tuple[np.ndarray, str]]:
-    """Five feature maps for notebook 02's Gram exercise, each also shuffled and doubled.
-
-    ReLU-like (non-negative, some exact zeros), as VGG feature maps are: three never square, one
-    square with one channel, one in float64.
-    """
+    """Five feature maps for notebook 02's Gram exercise, each also shuffled and doubled."""
+    # ReLU-like (non-negative, some exact zeros) as VGG's maps are: three never square, one square
+    # with one channel, one in float64.
     cases = []
     for index in range(5):
         height = int(rng.integers(3, 9))
@@ -159,6 +157,11 @@ def _style_losses(rng: np.random.Generator) -> tuple[int, dict[str, float]]:
     return channels, losses
 
 
+def _converted(weight: float, channels: int, source: str, target: str) -> str:
+    """A call of notebook 02's ``convert_style_weight`` as a failure shows it."""
+    return f"convert_style_weight({weight:.4g}, channels={channels}, {source!r}, {target!r})"
+
+
 def _weight_mistakes(weight: float, channels: int) -> list[tuple[str, Callable[[str, str], float]]]:
     """Typical wrong conversions of notebook 02, each ``(source, target) -> weight``."""
 
@@ -218,7 +221,7 @@ def check_convert_style_weight(
         for channels, losses, weight in trials:
             answers = {}
             for source, target in pairs:
-                given = f"convert_style_weight({weight:.4g}, channels={channels}, {source!r}, {target!r})"
+                given = _converted(weight, channels, source, target)
                 args = (weight, channels, source, target)
                 got = report.call(convert_style_weight, *args, given=given, expected="a weight")
                 answers[source, target] = report.scalar(got, given, "a weight")
@@ -235,7 +238,7 @@ def check_convert_style_weight(
                         lambda a, b: bool(np.isclose(a, b, rtol=1e-3)),
                     )
                     raise report.CheckFailed(
-                        f"convert_style_weight({weight:.4g}, channels={channels}, {source!r}, {target!r})",
+                        _converted(weight, channels, source, target),
                         f"{want:.4g} (weighted loss {weight * losses[source]:.4g} either way)",
                         f"{got:.4g} (weighted loss {got * losses[target]:.4g})",
                         mistake,

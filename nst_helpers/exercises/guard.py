@@ -112,7 +112,7 @@ class Exercise:
         mistakes: Mistakes = (),
         shape: str | None = None,
     ) -> np.ndarray | float:
-        """Call the student's ``function`` and fail unless it returns ``want`` within the tolerances.
+        """Call the student's ``function``; fail unless it returns ``want`` within the tolerances.
 
         Args:
             function: The student's function.
@@ -155,7 +155,7 @@ class Exercise:
     def _refuse(
         self, codes: set[CodeType], operations: list[str], given: str, expected: str
     ) -> None:
-        """Fail if a built-in the exercise rebuilds ran (its code or its operation)."""
+        """Fail if a built-in the exercise rebuilds ran, by code or operation (all notebooks)."""
         called = next((name for name in self.functions if _code(name) in codes), None)
         operation = next((op for op in operations if op in self.operations), None)
         if called or operation:
@@ -169,7 +169,7 @@ class Exercise:
 
 @contextlib.contextmanager
 def _watch(profile: bool) -> Iterator[tuple[set[CodeType], list[str]]]:
-    """Record the code that starts (if ``profile``) and the TensorFlow operations that run."""
+    """Record the code that starts (if ``profile``) and TensorFlow's operations (all notebooks)."""
     codes: set[CodeType] = set()
     operations: list[str] = []
 
@@ -200,7 +200,7 @@ def _watch(profile: bool) -> Iterator[tuple[set[CodeType], list[str]]]:
 
 
 def _code(name: str) -> CodeType | None:
-    """The code ``name`` runs in the end (past every ``__wrapped__``), if its module is loaded."""
+    """The code ``name`` runs in the end (past ``__wrapped__``), if its module is loaded (all)."""
     parts = name.split(".")
     parts[0] = _ALIASES.get(parts[0], parts[0])
     cut = next((n for n in range(len(parts) - 1, 0, -1) if ".".join(parts[:n]) in sys.modules), 0)

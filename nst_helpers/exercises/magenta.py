@@ -18,10 +18,7 @@ from . import guard, report
 
 
 def _coordinate_image(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """An image ``[1, H, W, 3]`` whose pixels say where they are: red = row, green = column.
-
-    Blue is random, so a crop can be matched pixel for pixel.
-    """
+    """Notebook 04's crop input: red = row, green = column, blue random (every pixel unique)."""
     rows = np.repeat(np.arange(height)[:, None], width, axis=1) / max(height - 1, 1)
     cols = np.repeat(np.arange(width)[None, :], height, axis=0) / max(width - 1, 1)
     blue = rng.uniform(0, 1, (height, width))
@@ -65,7 +62,10 @@ def check_center_crop_square(
             side = min(height, width)
             given = f"center_crop_square(a {width}×{height} image, W×H)"
             top, left = (height - side) // 2, (width - side) // 2
-            expected = f"the {side}×{side} square from row {top}, column {left}, shape (1, {side}, {side}, 3)"
+            expected = (
+                f"the {side}×{side} square from row {top}, column {left}, shape (1, {side}, "
+                f"{side}, 3)"
+            )
             got = _ANY.call(center_crop_square, (tf.constant(image),), given, expected)
             got = report.array(got, given, expected)
             if got.shape != (1, side, side, 3):
@@ -88,13 +88,16 @@ def check_center_crop_square(
                 raise report.CheckFailed(
                     given, expected, _where(got, image, side), _crop_mistake(got, image, side)
                 )
-        return f"center_crop_square cuts the centred square, pixels unchanged, from {len(images)} images."
+        return (
+            "center_crop_square cuts the centred square, pixels unchanged, from "
+            f"{len(images)} images."
+        )
 
     return report.run_checks(checks)
 
 
 def _found_at(got: np.ndarray, image: np.ndarray, side: int) -> tuple[int, int] | None:
-    """Where in ``image`` the square ``got`` was cut from, if it was cut from it."""
+    """Where in ``image`` notebook 04's square ``got`` was cut from, if it was."""
     for top in range(image.shape[1] - side + 1):
         for left in range(image.shape[2] - side + 1):
             if np.array_equal(got, image[:, top : top + side, left : left + side, :]):
@@ -121,7 +124,7 @@ def _crop_mistake(got: np.ndarray, image: np.ndarray, side: int) -> str:
 
 
 def _offsets(length: int, side: int) -> set[int]:
-    """Accepted start positions of a centred crop: floor and ceil of the middle."""
+    """Accepted starts of notebook 04's centred crop: floor and ceil of the middle."""
     extra = length - side
     return {extra // 2, (extra + 1) // 2}
 
@@ -230,11 +233,8 @@ def _which(got: np.ndarray, own: np.ndarray, style: np.ndarray) -> str:
 
 
 def _structured_image(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """An image ``[1, H, W, 3]`` with structure: gradients, a random smooth field and a corner.
-
-    Red grows downwards and green to the right (so flips and transposes show), blue is a smooth
-    random field, and the top-left quarter-by-quarter block is near white (a distinct corner).
-    """
+    """Notebook 04's resize input: red grows down, green right, blue smooth, a white corner."""
+    # The gradients show flips and transposes; the near-white top-left block is a distinct corner.
     rows = np.repeat(np.linspace(0.0, 1.0, height)[:, None], width, axis=1)
     cols = np.repeat(np.linspace(0.0, 1.0, width)[None, :], height, axis=0)
     grid = rng.uniform(0.2, 0.8, (1, 3, 3, 1)).astype(np.float32)
@@ -245,11 +245,9 @@ def _structured_image(height: int, width: int, rng: np.random.Generator) -> np.n
 
 
 def _resize_cases(rng: np.random.Generator) -> list[tuple[int, int, int]]:
-    """``(height, width, max_dim)`` for notebook 04: wide and tall shrinks, a square enlarged.
-
-    The shorter side's exact new length has a fraction of 0.6-0.9 in one case and 0.1-0.4 in the
-    other, so ``int()`` (cutting off) and rounding up each give a wrong size somewhere.
-    """
+    """``(height, width, max_dim)`` for notebook 04: wide and tall shrinks, a square enlarged."""
+    # The shorter side's exact new length has a fraction of 0.6-0.9 in one case and 0.1-0.4 in
+    # the other, so int() (cutting off) and rounding up each give a wrong size somewhere.
 
     def draw(heights: tuple[int, int], widths: tuple[int, int], dims: tuple[int, int], fractions):
         while True:
@@ -283,7 +281,8 @@ def _size_mistake(new: tuple[int, int], height: int, width: int, max_dim: int) -
     if new == (round(exact[1]), round(exact[0])):
         return "height and width are swapped: tf.image.resize takes (height, width)"
     if new == (int(exact[0]), int(exact[1])):
-        return f"int() cuts {max(exact[0] % 1, exact[1] % 1):.2f} of a pixel off; round to the nearest with round()"
+        cut = max(exact[0] % 1, exact[1] % 1)
+        return f"int() cuts {cut:.2f} of a pixel off; round to the nearest with round()"
     if new == (math.ceil(exact[0]), math.ceil(exact[1])):
         return "round to the nearest pixel with round(), not up"
     return "scale both sides by max_dim / the longer side, then round each to the nearest pixel"
@@ -367,7 +366,10 @@ def check_resize_to_max_dim(
                 )
             difference = float(np.mean(np.abs(got - tf.image.resize(image, size).numpy())))
             if difference > _CONTENT_TOLERANCE:
-                shown = f"the right size, but pixels off by {difference:.3g} on average from tf.image.resize"
+                shown = (
+                    f"the right size, but pixels off by {difference:.3g} on average from "
+                    "tf.image.resize"
+                )
                 raise report.CheckFailed(
                     given,
                     expected + " like tf.image.resize",

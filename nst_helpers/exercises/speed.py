@@ -87,7 +87,7 @@ def check_textbook_gamma(
 
 
 def _box_sums(values: np.ndarray, radius: int) -> np.ndarray:
-    """Notebook 05's box sums in float64: each pixel's square of side ``2r + 1``, cut at the edges."""
+    """Notebook 05's box sums in float64: each pixel's square of side ``2r + 1``, cut off."""
     padded = np.pad(values.astype(np.float64), [(0, 0), (radius, radius), (radius, radius), (0, 0)])
     _, height, width, _ = values.shape
     side = 2 * radius + 1
@@ -246,13 +246,14 @@ def check_gram_float16(
             flat = values.astype(np.float64).reshape(1, positions, channels)
             sums = np.einsum("bpc,bpd->bcd", flat, flat)
             given = f"gram_float16(float16 features of shape {values.shape})"
-            expected = f"finite Gram matrices of shape {sums.shape}, largest entry {sums.max() / positions:.5g}"
-            scale = float(sums.max() / positions)  # within 2 % of the largest entry
+            scale = float(sums.max() / positions)
+            expected = f"finite Gram matrices of shape {sums.shape}, largest entry {scale:.5g}"
             overflow = (
                 f"the sum over {positions} positions overflowed float16 (largest "
                 f"{FLOAT16_MAX:.0f}) before the division by H·W: divide each factor by √(H·W) "
                 "first, or compute the Gram matrix in float32"
             )
+            # within 2 % of the largest entry
             exercise = dataclasses.replace(_GRAM16, atol=0.02 * scale, not_finite=overflow)
             mistakes = _gram16_mistakes(sums, channels, positions)
             args = (tf.constant(values),)
