@@ -97,21 +97,6 @@ ADAIN_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("answer", ADAIN_RIGHT)
-def test_adain_checker_accepts_right_answers(answer, capsys):
-    assert controls.check_match_mean_std(answer) is True
-    assert capsys.readouterr().out == (
-        "✓ match_mean_std gives each channel the style's mean and std on 4 pairs of feature maps, "
-        "a batch of two styles and a large epsilon among them.\n"
-    )
-
-
-@pytest.mark.parametrize(("answer", "mistake"), ADAIN_MISTAKES)
-def test_adain_checker_rejects_typical_mistakes(answer, mistake, capsys):
-    assert controls.check_match_mean_std(answer) is False
-    assert_first_failure(capsys.readouterr().out, mistake, "match_mean_std(")
-
-
 # --- luminance with the photo's statistics -------------------------------------------------------
 
 YIQ = (0.299, 0.587, 0.114)
@@ -260,20 +245,41 @@ LUMINANCE_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("answer", LUMINANCE_RIGHT)
-def test_luminance_checker_accepts_right_answers(answer, capsys):
-    assert controls.check_match_luminance(answer) is True
-    assert capsys.readouterr().out == (
+SUCCESS = {
+    controls.check_match_mean_std: (
+        "✓ match_mean_std gives each channel the style's mean and std on 4 pairs of feature maps, "
+        "a batch of two styles and a large epsilon among them.\n"
+    ),
+    controls.check_match_luminance: (
         "✓ match_luminance gives the painting's luminance the photo's mean and standard "
         "deviation, unclipped, on 4 pairs of pictures (tensors and arrays, most of different "
         "sizes).\n"
+    ),
+}
+RIGHT = [(controls.check_match_mean_std, answer) for answer in ADAIN_RIGHT] + [
+    (controls.check_match_luminance, answer) for answer in LUMINANCE_RIGHT
+]
+MISTAKES = [(controls.check_match_mean_std, *case) for case in ADAIN_MISTAKES] + [
+    (controls.check_match_luminance, *case) for case in LUMINANCE_MISTAKES
+]
+
+
+def named(value):
+    return getattr(value, "__name__", None)
+
+
+@pytest.mark.parametrize(("check", "answer"), RIGHT, ids=named)
+def test_checkers_accept_right_answers(check, answer, capsys):
+    assert check(answer) is True
+    assert capsys.readouterr().out == SUCCESS[check]
+
+
+@pytest.mark.parametrize(("check", "answer", "mistake"), MISTAKES, ids=named)
+def test_checkers_reject_typical_mistakes(check, answer, mistake, capsys):
+    assert check(answer) is False
+    assert_first_failure(
+        capsys.readouterr().out, mistake, check.__name__.replace("check_", "") + "("
     )
-
-
-@pytest.mark.parametrize(("answer", "mistake"), LUMINANCE_MISTAKES)
-def test_luminance_checker_rejects_typical_mistakes(answer, mistake, capsys):
-    assert controls.check_match_luminance(answer) is False
-    assert_first_failure(capsys.readouterr().out, mistake, "match_luminance(")
 
 
 @pytest.mark.parametrize(
