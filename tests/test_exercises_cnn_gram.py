@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import tensorflow as tf
-from student_stubs import stub
+from student_stubs import assert_first_failure, stub
 
+from nst_helpers import losses
 from nst_helpers.exercises import cnn, gram
 
 # --- notebook 01: conv_output_size ---------------------------------------------------------------
@@ -58,11 +61,68 @@ def size_same_rounds_down(n, f, stride=1, padding=0):
     return n // stride if padding == "same" else size_right(n, f, stride, padding)
 
 
-def test_conv_output_size_accepts_right_answer(capsys):
-    assert cnn.check_conv_output_size(size_right) is True
+def size_math(n, f, stride=1, padding=0):  # math.ceil and math.floor give ints
+    if padding == "same":
+        return math.ceil(n / stride)
+    padding = 0 if padding == "valid" else padding
+    return math.floor((n + 2 * padding - f) / stride) + 1
+
+
+def size_numpy_ints(n, f, stride=1, padding=0):  # NumPy integers are whole numbers too
+    if padding == "same":
+        return np.ceil(n / stride).astype(np.int64)
+    padding = 0 if padding == "valid" else padding
+    return np.floor_divide(n + 2 * padding - f, stride) + 1
+
+
+def size_tensorflow_style(n, f, stride=1, padding=0):  # TensorFlow's own formulation
+    if padding == "same":
+        return (n + stride - 1) // stride
+    if padding == "valid":
+        return -(-(n - f + 1) // stride)  # ceil((n − f + 1) / stride)
+    return int((n + 2 * padding - f) / stride) + 1  # int() cuts towards 0: the same here
+
+
+def size_same_np_ceil(n, f, stride=1, padding=0):  # the right values, as floats
+    return np.ceil(n / stride) if padding == "same" else size_right(n, f, stride, padding)
+
+
+def size_same_n_minus_one(n, f, stride=1, padding=0):
+    return (n - 1) // stride if padding == "same" else size_right(n, f, stride, padding)
+
+
+def size_brackets(n, f, stride=1, padding=0):
+    return n + 2 * padding - f // stride + 1
+
+
+def size_no_defaults(n, f, stride, padding):
+    return size_right(n, f, stride, padding)
+
+
+def size_other_names(n, f, s=1, p=0):
+    return size_right(n, f, s, p)
+
+
+@pytest.mark.parametrize("answer", [size_right, size_math, size_numpy_ints, size_tensorflow_style])
+def test_conv_output_size_accepts_right_answers(answer, capsys):
+    assert cnn.check_conv_output_size(answer) is True
     assert capsys.readouterr().out.startswith(
         "✓ conv_output_size is right on all 200 numeric cases (6×6 input, 3×3 filter → 4) and on "
     )
+
+
+def test_a_right_size_as_a_float_is_told_to_be_an_int(capsys):
+    assert cnn.check_conv_output_size(size_same_np_ceil) is False
+    out = capsys.readouterr().out
+    assert_first_failure(out, "return an int (/ and np.ceil give floats")
+    assert "the float 4.0" in out and "tf.nn.conv2d" not in out
+
+
+def test_n_minus_one_over_stride_is_named_as_itself(capsys):
+    assert cnn.check_conv_output_size(size_same_n_minus_one) is False
+    out = capsys.readouterr().out
+    assert_first_failure(out, "your 'same' is (n − 1) // stride")
+    assert "n // stride" not in out.replace("(n − 1) // stride", "")
 
 
 def test_conv_output_size_reports_exception(capsys):
@@ -130,6 +190,50 @@ def pool_tf_reduce_max(x, size=2, stride=2):
     return out
 
 
+def pool_sliding_windows(x, size=2, stride=2):
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(0, 1))
+    return windows[::stride, ::stride].max(axis=(-2, -1))
+
+
+def pool_by_offsets(x, size=2, stride=2):  # the maximum of size² strided slices
+    rows, cols = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1
+    out = np.full((rows, cols, x.shape[2]), -np.inf)
+    for i in range(size):
+        for j in range(size):
+            part = x[
+                i : i + stride * (rows - 1) + 1 : stride, j : j + stride * (cols - 1) + 1 : stride
+            ]
+            out = np.maximum(out, part)
+    return out
+
+
+def pool_scipy(x, size=2, stride=2):  # the right values, from SciPy's filter
+    from scipy.ndimage import maximum_filter
+
+    rows, cols = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1
+    filtered = maximum_filter(x, size=(size, size, 1), origin=(-(size // 2), -(size // 2), 0))
+    return filtered[: stride * rows : stride, : stride * cols : stride]
+
+
+def pool_raw_op(x, size=2, stride=2):
+    pooled = tf.raw_ops.MaxPool(
+        input=x[None], ksize=[1, size, size, 1], strides=[1, stride, stride, 1], padding="VALID"
+    )
+    return pooled.numpy()[0]
+
+
+def pool_compat_v1(x, size=2, stride=2):
+    return tf.compat.v1.nn.max_pool(x[None], size, stride, "VALID").numpy()[0]
+
+
+def pool_no_defaults(x, size, stride):
+    return pool_right(x, size, stride)
+
+
+def pool_drops_channels(x, size=2, stride=2):
+    return pool_right(x, size, stride).max(axis=2)
+
+
 def pool_average(x, size=2, stride=2):
     rows = (x.shape[0] - size) // stride + 1
     cols = (x.shape[1] - size) // stride + 1
@@ -188,6 +292,43 @@ def gram_returns_tensor(features):
     return tf.constant(gram_right(features))
 
 
+def gram_einsum(features):
+    _, h, w, _ = features.shape
+    return np.einsum("bijc,bijd->bcd", features, features) / (h * w)
+
+
+def gram_tensordot(features):
+    _, h, w, _ = features.shape
+    return np.tensordot(features, features, axes=([0, 1, 2], [0, 1, 2]))[None] / (h * w)
+
+
+def gram_loops(features):
+    _, h, w, c = features.shape
+    out = np.zeros((1, c, c))
+    for i in range(c):
+        for j in range(c):
+            out[0, i, j] = np.sum(features[..., i] * features[..., j]) / (h * w)
+    return out
+
+
+package_gram_matrix = losses.gram_matrix  # bound in an earlier cell
+
+
+def gram_bound_before(features):
+    return np.asarray(package_gram_matrix(features))
+
+
+def gram_tf_numpy(features):
+    _, h, w, _ = features.shape
+    return np.asarray(tf.experimental.numpy.einsum("bijc,bijd->bcd", features, features)) / (h * w)
+
+
+def gram_positions_undivided(features):
+    _, h, w, c = features.shape
+    flat = features.reshape(h * w, c)
+    return flat @ flat.T
+
+
 def gram_unnormalised(features):
     _, h, w, c = features.shape
     return gram_right(features) * (h * w)
@@ -225,6 +366,19 @@ def factor(norm, channels):
 
 def convert_right(weight, channels, source, target):
     return weight * factor(target, channels) / factor(source, channels)
+
+
+def convert_if_chain(style_weight, channels, source, target):
+    weight = style_weight
+    if source == "pytorch":
+        weight = weight / (channels * channels)
+    elif source == "gatys":
+        weight = weight / 4
+    if target == "pytorch":
+        weight = weight * channels * channels
+    elif target == "gatys":
+        weight = weight * 4
+    return weight
 
 
 def convert_inverted(weight, channels, source, target):
@@ -265,21 +419,18 @@ def test_conv_output_size_rejects_float_result(capsys):
     assert_first_failure(capsys.readouterr().out, "return an int")
 
 
-def assert_first_failure(out, words):
-    """One failure, reported as: ✗ the input / expected / got / likely mistake."""
-    lines = out.rstrip("\n").split("\n")
-    assert len(lines) == 4, out
-    assert lines[0].startswith("✗ ")
-    assert lines[1].startswith("  expected: ") and lines[2].startswith("  got:      ")
-    assert lines[3].startswith("  likely mistake: ")
-    assert words in out
-
-
 # --- every checker: right answers pass, each typical mistake gets its hint ----------------------
 
 RIGHT_ANSWERS = [
     (cnn.check_max_pool, pool_right),
+    (cnn.check_max_pool, pool_sliding_windows),
+    (cnn.check_max_pool, pool_by_offsets),
     (gram.check_gram_matrix, gram_right),
+    (gram.check_gram_matrix, gram_einsum),
+    (gram.check_gram_matrix, gram_tensordot),
+    (gram.check_gram_matrix, gram_loops),
+    (gram.check_convert_style_weight, convert_right),
+    (gram.check_convert_style_weight, convert_if_chain),
 ]
 
 MISTAKES = [
@@ -292,6 +443,14 @@ MISTAKES = [
     (cnn.check_conv_output_size, size_same_keeps_n, "only at stride 1"),
     (cnn.check_conv_output_size, size_same_half_filter, "not for an even f"),
     (cnn.check_conv_output_size, size_same_rounds_down, "your 'same' rounds down"),
+    (cnn.check_conv_output_size, size_brackets, "mind the brackets"),
+    (cnn.check_conv_output_size, size_no_defaults, "keep the exercise's signature"),
+    (cnn.check_conv_output_size, size_other_names, "keep the exercise's signature"),
+    (cnn.check_max_pool, pool_scipy, "a call of scipy.ndimage.maximum_filter"),
+    (cnn.check_max_pool, pool_raw_op, "TensorFlow's MaxPool operation"),
+    (cnn.check_max_pool, pool_compat_v1, "the built-in this exercise rebuilds"),
+    (cnn.check_max_pool, pool_no_defaults, "the default size and stride"),
+    (cnn.check_max_pool, pool_drops_channels, "the channel axis is missing"),
     (cnn.check_max_pool, pool_tf, "the built-in this exercise rebuilds"),
     (cnn.check_max_pool, pool_tf_numpy, "tf.nn.max_pool2d"),
     (cnn.check_max_pool, pool_tf_v1, "the built-in this exercise rebuilds"),
@@ -304,7 +463,7 @@ MISTAKES = [
     (cnn.check_max_pool, pool_zero_start, "-inf"),
     (cnn.check_max_pool, pool_across_channels, "across channels"),
     (cnn.check_max_pool, pool_off_by_one, "off by one"),
-    (gram.check_gram_matrix, gram_tf, "NumPy only"),
+    (gram.check_gram_matrix, gram_tf, "the package's gram_matrix is the built-in"),
     (gram.check_gram_matrix, gram_tf_einsum, "TensorFlow operations ran (Einsum"),
     (gram.check_gram_matrix, gram_tf_matmul, "NumPy only"),
     (gram.check_gram_matrix, gram_returns_tensor, "it returned a tf.Tensor"),
@@ -313,6 +472,9 @@ MISTAKES = [
     (gram.check_gram_matrix, gram_positions, "positions with positions"),
     (gram.check_gram_matrix, gram_no_batch, "batch axis"),
     (gram.check_gram_matrix, gram_wrong_reshape, "flatten"),
+    (gram.check_gram_matrix, gram_bound_before, "a call of nst_helpers.losses.gram_matrix"),
+    (gram.check_gram_matrix, gram_tf_numpy, "TensorFlow operations ran"),
+    (gram.check_gram_matrix, gram_positions_undivided, "F·Fᵀ pairs positions"),
     (gram.check_convert_style_weight, convert_inverted, "wrong way"),
     (gram.check_convert_style_weight, convert_c_not_c2, "C²"),
     (gram.check_convert_style_weight, convert_forgets_gatys_four, "4·N²·M²"),
@@ -345,20 +507,6 @@ def test_a_same_rule_is_named_for_the_first_case_it_fails(capsys):
     assert cnn.check_conv_output_size(size_same_half_filter) is False
     out = capsys.readouterr().out
     assert "n=7, f=2, stride=2, padding='same'" in out and "not for an even f" in out
-
-
-def test_the_checkers_own_tensorflow_does_not_count(capsys):
-    # check_max_pool computes its expected results with tf.nn.max_pool2d itself.
-    zeros = np.zeros([1, 4, 4, 1], np.float32)
-    with cnn.tensorflow_ops() as ops:
-        tf.nn.max_pool2d(zeros, 2, 2, "VALID")
-    assert ops == ["MaxPool"]
-    assert cnn.check_max_pool(pool_right) is True
-    with cnn.tensorflow_ops() as ops:
-        pass
-    tf.nn.max_pool2d(zeros, 2, 2, "VALID")
-    assert ops == []  # the recording stops with the block
-    capsys.readouterr()
 
 
 def test_a_missing_return_is_named(capsys):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import tensorflow as tf
-from student_stubs import stub
+from student_stubs import assert_first_failure, stub
 
 from nst_helpers.exercises import gatys, magenta
 
@@ -66,7 +66,19 @@ def tv_raises(image):
     raise RuntimeError("not written yet")
 
 
-@pytest.mark.parametrize("fn", [tv_right, tv_one_element])
+def tv_numpy(image):
+    pixels = np.asarray(image)
+    return np.abs(np.diff(pixels, axis=1)).sum() + np.abs(np.diff(pixels, axis=2)).sum()
+
+
+def tv_experimental_numpy(image):
+    diff = tf.experimental.numpy.diff
+    return tf.reduce_sum(tf.abs(diff(image, axis=1))) + tf.reduce_sum(tf.abs(diff(image, axis=2)))
+
+
+@pytest.mark.parametrize(
+    "fn", [tv_right, tv_one_element, tv_numpy, tv_experimental_numpy, tf.function(tv_right)]
+)
 def test_total_variation_accepts_right_answers(fn, capsys):
     assert gatys.check_total_variation(fn) is True
     assert capsys.readouterr().out.strip() == (
@@ -91,7 +103,7 @@ def test_total_variation_accepts_right_answers(fn, capsys):
 )
 def test_total_variation_rejects_typical_mistakes(fn, words, capsys):
     assert gatys.check_total_variation(fn) is False
-    assert_first_failure(capsys.readouterr().out, "total_variation(", words)
+    assert_first_failure(capsys.readouterr().out, words, "total_variation(")
 
 
 def test_the_built_in_total_variation_works_again_after_the_checker():
@@ -269,7 +281,40 @@ def style_last_layer(features, targets):
     return loss
 
 
-@pytest.mark.parametrize("fn", [style_right, style_numpy, style_notebook])
+def style_einsum(style_features, style_targets):
+    errors = []
+    for name in sorted(style_targets):  # any order of the names, paired by name
+        _, h, w, _ = style_features[name].shape
+        gram = tf.einsum("bijc,bijd->bcd", style_features[name], style_features[name]) / (h * w)
+        errors.append(tf.reduce_mean((gram - style_targets[name]) ** 2))
+    return sum(errors) / len(errors)
+
+
+def style_package(style_features, style_targets):
+    from nst_helpers import losses
+
+    grams = {name: losses.gram_matrix(style_features[name]) for name in style_targets}
+    return losses.style_loss(grams, style_targets)
+
+
+def style_over_features(style_features, style_targets):  # the same names: right too
+    errors = [
+        tf.reduce_mean(tf.square(_gram(style_features[k]) - style_targets[k]))
+        for k in style_features
+    ]
+    return tf.add_n(errors) / len(errors)
+
+
+def style_zip_sorted(style_features, style_targets):  # zip in sorted order: by name after all
+    pairs = zip(sorted(style_features.items()), sorted(style_targets.items()))
+    errors = [tf.reduce_mean(tf.square(_gram(f) - t)) for (_, f), (_, t) in pairs]
+    return tf.add_n(errors) / len(errors)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [style_right, style_numpy, style_notebook, style_einsum, style_over_features, style_zip_sorted],
+)
 def test_style_loss_accepts_right_answers(fn, capsys):
     assert gatys.check_style_loss(fn) is True
     assert capsys.readouterr().out.strip() == STYLE_SUCCESS
@@ -301,7 +346,7 @@ COPIED_CONTENT_LOSS = "compares the feature maps [1, H, W, C] with the Gram matr
 def test_the_notebooks_content_loss_is_not_a_style_loss(capsys):
     assert gatys.check_style_loss(content_loss) is False
     out = capsys.readouterr().out
-    assert_first_failure(out, "style_loss(", COPIED_CONTENT_LOSS)
+    assert_first_failure(out, COPIED_CONTENT_LOSS, "style_loss(")
     assert "Incompatible shapes" in out and "{{" not in out and "[Op:" not in out
 
 
@@ -328,11 +373,12 @@ def test_the_notebooks_content_loss_is_not_a_style_loss(capsys):
         (style_zip_order_guarded, "by its name"),
         (style_over_style_layers, "loop over the targets"),
         (style_over_a_fixed_list, "loop over the targets"),
+        (style_package, "the package's style_loss is the built-in this exercise rebuilds"),
     ],
 )
 def test_style_loss_rejects_typical_mistakes(fn, words, capsys):
     assert gatys.check_style_loss(fn) is False
-    assert_first_failure(capsys.readouterr().out, "style_loss(", words)
+    assert_first_failure(capsys.readouterr().out, words, "style_loss(")
 
 
 def deprocess_right(inputs, mean_bgr):
@@ -367,8 +413,25 @@ def deprocess_no_255(inputs, mean_bgr):
     return tf.clip_by_value(tf.reverse(bgr, axis=[-1]), 0.0, 1.0)
 
 
-def test_deprocess_accepts_right_answer(capsys):
-    assert gatys.check_deprocess(deprocess_right) is True
+def deprocess_numpy(inputs, mean_bgr):  # flip first, then add the means flipped too
+    rgb = np.asarray(inputs)[..., ::-1] + np.asarray(mean_bgr)[::-1]
+    return np.clip(rgb / 255.0, 0.0, 1.0)
+
+
+def deprocess_slicing(inputs, mean_bgr):
+    return tf.clip_by_value((inputs + mean_bgr)[..., ::-1] / 255.0, 0.0, 1.0)
+
+
+def deprocess_backbone(inputs, mean_bgr):
+    from nst_helpers.models import Backbone
+
+    backbone = Backbone("vgg", "a stand-in", None, tuple(mean_bgr), 1.0, 1.0, 1.0, True)
+    return backbone.deprocess(inputs)
+
+
+@pytest.mark.parametrize("fn", [deprocess_right, deprocess_numpy, deprocess_slicing])
+def test_deprocess_accepts_right_answers(fn, capsys):
+    assert gatys.check_deprocess(fn) is True
     assert capsys.readouterr().out.strip() == (
         "✓ deprocess undoes preprocess for two sets of means and clips to [0, 1]."
     )
@@ -383,11 +446,12 @@ def test_deprocess_accepts_right_answer(capsys):
         (deprocess_mean_after_flip, "add it before turning BGR into RGB"),
         (deprocess_subtracts, "add the means back"),
         (deprocess_no_255, "divide by 255"),
+        (deprocess_backbone, "the backbone's deprocess is the built-in this exercise rebuilds"),
     ],
 )
 def test_deprocess_rejects_typical_mistakes(fn, words, capsys):
     assert gatys.check_deprocess(fn) is False
-    assert_first_failure(capsys.readouterr().out, "deprocess(", words)
+    assert_first_failure(capsys.readouterr().out, words, "deprocess(")
 
 
 # --- notebook 04 ---------------------------------------------------------------------------------
@@ -431,11 +495,27 @@ def crop_wrong_axes(image):  # reads H and W from shape[0] and shape[1], the bat
     return image[:, top : top + side, left : left + side, :]
 
 
-def test_center_crop_accepts_right_answers(capsys):
-    assert magenta.check_center_crop_square(crop_right) is True
-    assert magenta.check_center_crop_square(crop_library) is True
-    success = "✓ center_crop_square cuts the centred square, pixels unchanged, from 3 images."
-    assert capsys.readouterr().out.splitlines() == [success] * 2
+def crop_bounding_box(image):
+    height, width = image.shape[1:3]
+    side = min(height, width)
+    return tf.image.crop_to_bounding_box(
+        image, (height - side) // 2, (width - side) // 2, side, side
+    )
+
+
+def crop_rounding_up(image):  # the other middle when the difference is odd
+    height, width = image.shape[1:3]
+    side = min(height, width)
+    top, left = -(-(height - side) // 2), -(-(width - side) // 2)
+    return np.asarray(image)[:, top : top + side, left : left + side]
+
+
+@pytest.mark.parametrize("fn", [crop_right, crop_library, crop_bounding_box, crop_rounding_up])
+def test_center_crop_accepts_right_answers(fn, capsys):
+    assert magenta.check_center_crop_square(fn) is True
+    assert capsys.readouterr().out == (
+        "✓ center_crop_square cuts the centred square, pixels unchanged, from 3 images.\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -450,7 +530,7 @@ def test_center_crop_accepts_right_answers(capsys):
 )
 def test_center_crop_rejects_typical_mistakes(fn, words, capsys):
     assert magenta.check_center_crop_square(fn) is False
-    assert_first_failure(capsys.readouterr().out, "center_crop_square(", words)
+    assert_first_failure(capsys.readouterr().out, words, "center_crop_square(")
 
 
 def blend_right(own, style, strength):
@@ -477,8 +557,17 @@ def blend_style_only(own, style, strength):
     return style
 
 
-def test_blend_accepts_right_answer(capsys):
-    assert magenta.check_blend_style_vectors(blend_right) is True
+def blend_towards(own, style, strength):
+    return own + strength * (style - own)
+
+
+def blend_tensors(own, style, strength):
+    return tf.add((1.0 - strength) * tf.constant(own), strength * tf.constant(style))
+
+
+@pytest.mark.parametrize("fn", [blend_right, blend_towards, blend_tensors])
+def test_blend_accepts_right_answers(fn, capsys):
+    assert magenta.check_blend_style_vectors(fn) is True
     assert capsys.readouterr().out.strip() == (
         "✓ blend_style_vectors gives own at 0, style at 1 and the straight line between."
     )
@@ -496,7 +585,7 @@ def test_blend_accepts_right_answer(capsys):
 )
 def test_blend_rejects_typical_mistakes(fn, words, capsys):
     assert magenta.check_blend_style_vectors(fn) is False
-    assert_first_failure(capsys.readouterr().out, "blend_style_vectors(", words)
+    assert_first_failure(capsys.readouterr().out, words, "blend_style_vectors(")
 
 
 def resize_right(image, max_dim):
@@ -570,22 +659,50 @@ def resize_shrink_only(image, max_dim):  # like PIL's thumbnail: never enlarges
     return resize_right(image, max_dim)
 
 
+def resize_package(image, max_dim):
+    from nst_helpers.images import scale_to_max_dim
+
+    return scale_to_max_dim(image, max_dim)
+
+
 def resize_flat(image, max_dim):
     mean = tf.reduce_mean(image, axis=[1, 2], keepdims=True)
     return tf.ones_like(resize_right(image, max_dim)) * mean
 
 
-def test_resize_accepts_right_answers(capsys):
-    from nst_helpers.images import scale_to_max_dim
+def resize_branches(image, max_dim):  # each case on its own, the square one included
+    height, width = image.shape[1], image.shape[2]
+    if height > width:
+        size = (max_dim, round(width * max_dim / height))
+    elif width > height:
+        size = (round(height * max_dim / width), max_dim)
+    else:
+        size = (max_dim, max_dim)
+    return tf.image.resize(image, size, method="bicubic")
 
-    assert magenta.check_resize_to_max_dim(resize_right) is True
-    assert magenta.check_resize_to_max_dim(scale_to_max_dim) is True
-    assert magenta.check_resize_to_max_dim(resize_notebook) is True
-    assert magenta.check_resize_to_max_dim(resize_preserve_aspect) is True
-    success = (
-        "✓ resize_to_max_dim gives the right size and picture on 3 images (wide, tall, enlarged)."
+
+def resize_no_square_branch(image, max_dim):  # returns nothing for a square picture
+    height, width = image.shape[1], image.shape[2]
+    if height > width:
+        return tf.image.resize(image, (max_dim, round(width * max_dim / height)))
+    if width > height:
+        return tf.image.resize(image, (round(height * max_dim / width), max_dim))
+
+
+def resize_load_image(image, max_dim):
+    from nst_helpers.images import load_image
+
+    return load_image(image, max_dim=max_dim)
+
+
+@pytest.mark.parametrize(
+    "fn", [resize_right, resize_notebook, resize_preserve_aspect, resize_branches]
+)
+def test_resize_accepts_right_answers(fn, capsys):
+    assert magenta.check_resize_to_max_dim(fn) is True
+    assert capsys.readouterr().out == (
+        "✓ resize_to_max_dim gives the right size and picture on 3 images (wide, tall, enlarged).\n"
     )
-    assert capsys.readouterr().out.splitlines() == [success] * 4
 
 
 @pytest.mark.parametrize(
@@ -603,11 +720,14 @@ def test_resize_accepts_right_answers(capsys):
         (resize_transposed, "transposed"),
         (resize_flat, "one flat colour"),
         (resize_shrink_only, "enlarge it too"),
+        (resize_package, "scale_to_max_dim (which load_image calls) is the built-in"),
+        (resize_load_image, "scale_to_max_dim (which load_image calls) is the built-in"),
+        (resize_no_square_branch, "add the `return` line"),
     ],
 )
 def test_resize_rejects_typical_mistakes(fn, words, capsys):
     assert magenta.check_resize_to_max_dim(fn) is False
-    assert_first_failure(capsys.readouterr().out, "resize_to_max_dim(", words)
+    assert_first_failure(capsys.readouterr().out, words, "resize_to_max_dim(")
 
 
 @pytest.mark.parametrize("seed", range(1, 6))
@@ -628,16 +748,6 @@ def test_a_failure_repeats_word_for_word(capsys):
     first = capsys.readouterr().out
     gatys.check_style_loss(style_pooled_mean)
     assert capsys.readouterr().out == first
-
-
-def assert_first_failure(out, call, words):
-    """One failure, reported as: ✗ the input / expected / got / likely mistake."""
-    lines = out.rstrip("\n").split("\n")
-    assert len(lines) == 4, out
-    assert lines[0].startswith(f"✗ {call}")
-    assert lines[1].startswith("  expected: ") and lines[2].startswith("  got:      ")
-    assert lines[3].startswith("  likely mistake: ")
-    assert words in out
 
 
 # --- a student copy's stub -----------------------------------------------------------------------

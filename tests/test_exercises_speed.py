@@ -35,7 +35,11 @@ def test_textbook_gamma_rejects_typical_mistakes(fn, hint, capsys):
     assert out.startswith("✗") and hint in out
 
 
-@pytest.mark.parametrize("fn", [gamma_right, gamma_numpy_scalar])
+def gamma_matmul(s, y):
+    return (s @ y) / (y @ y)  # a NumPy scalar
+
+
+@pytest.mark.parametrize("fn", [gamma_right, gamma_numpy_scalar, gamma_matmul])
 def test_textbook_gamma_accepts_right_answers(fn, capsys):
     assert speed.check_textbook_gamma(fn) is True
     assert capsys.readouterr().out.startswith("✓")
@@ -93,6 +97,18 @@ def box_rows_only(values, radius):
     return out
 
 
+def box_package(values, radius):
+    from nst_helpers.speed.curvature import _box_sums
+
+    return _box_sums(values, values.shape, radius)
+
+
+def box_package_tf(values, radius):
+    from nst_helpers.speed.curvature_tf import box_sums
+
+    return box_sums(tf.constant(values), radius).numpy()
+
+
 @pytest.mark.parametrize(
     "fn, hint",
     [
@@ -101,6 +117,8 @@ def box_rows_only(values, radius):
         (box_channels_together, "channel"),
         (box_side_radius, "2 × radius + 1"),
         (box_rows_only, "columns too"),
+        (box_package, "the package's box sums (nst_helpers.speed) is the built-in"),
+        (box_package_tf, "the package's box sums (nst_helpers.speed) is the built-in"),
         (lambda v, r: v.sum((1, 2)), "shape"),
         (lambda v, r: v, "2 × radius + 1"),  # the pixel alone
     ],
@@ -111,7 +129,15 @@ def test_box_sums_rejects_typical_mistakes(fn, hint, capsys):
     assert out.startswith("✗") and hint in out
 
 
-@pytest.mark.parametrize("fn", [box_right, box_cumsum])
+def box_scipy(values, radius):  # SciPy's mean filter, times the full square's size
+    from scipy.ndimage import uniform_filter
+
+    side = 2 * radius + 1
+    means = uniform_filter(values.astype(np.float64), size=(1, side, side, 1), mode="constant")
+    return means * side**2
+
+
+@pytest.mark.parametrize("fn", [box_right, box_cumsum, box_scipy])
 def test_box_sums_accepts_right_answers(fn, capsys):
     assert speed.check_box_sums(fn) is True
     assert capsys.readouterr().out.startswith("✓")
@@ -166,6 +192,12 @@ def gram16_divided_twice(features):
     return tf.matmul(flat, flat, transpose_a=True)
 
 
+def gram16_package(features):  # right values, in float32: the package's
+    from nst_helpers.losses import gram_matrix
+
+    return gram_matrix(features)
+
+
 def gram16_no_batch(features):
     return gram16_in_float32(features)[0]
 
@@ -179,6 +211,7 @@ def gram16_no_batch(features):
         (gram16_pytorch, "not by C·H·W"),
         (gram16_divided_twice, "divides twice"),
         (gram16_no_batch, "batch axis"),
+        (gram16_package, "the package's gram_matrix is the built-in"),
         (lambda f: None, "return"),
     ],
 )

@@ -70,7 +70,7 @@ def style_mistakes(features: Mapping, targets: Mapping) -> list[tuple[str, float
 
 
 def _scale_mistakes(maps: list[np.ndarray], wants: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Wrong style losses whose Grams are divided by something other than ``H·W``."""
+    """Notebook 03's wrong style losses whose Grams are divided by something other than ``H·W``."""
     products = [np.einsum("bhwc,bhwd->bcd", f, f) for f in maps]
     positions = [f.shape[1] * f.shape[2] for f in maps]
     channels = [f.shape[3] for f in maps]
@@ -106,7 +106,7 @@ def _scale_mistakes(maps: list[np.ndarray], wants: list[np.ndarray]) -> list[tup
 
 
 def _averaging_mistakes(diffs: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Wrong style losses from the right Grams: squares, means and layers combined wrongly."""
+    """Notebook 03's wrong style losses from the right Grams: squares, means, layers mixed up."""
     layers = len(diffs)
     means = [np.mean(d**2) for d in diffs]
     sums = [np.sum(d**2) for d in diffs]
@@ -187,3 +187,13 @@ def layer_mistake(message: str, targets: Mapping) -> str | None:
         f"({', '.join(targets)}): loop over the targets (for name, target in "
         "style_targets.items()), not over the notebook's STYLE_LAYERS or another fixed list"
     )
+
+
+__all__ = [
+    "gram_matrix",
+    "layer_mistake",
+    "shape_mistake",
+    "short_error",
+    "style_mistakes",
+    "tv_mistakes",
+]

@@ -1,13 +1,5 @@
 """Checkers for the exercises of notebook 03, ``03_gatys_style_transfer.ipynb``.
 
-Each checker calls the student's function on seeded random images and feature maps it makes
-itself, tests invariants with tolerances and reports in the style of
-:mod:`nst_helpers.exercises.report`: ``✓ …`` when everything passes, else ``✗`` with the first
-failure explained (the input, what was expected, what came back, the likely mistake). It returns
-``True`` or ``False``. While a checker runs, TensorFlow computes float32 products in full
-float32 (no TF32 on Ampere GPUs, which would round them to about 3 digits against tolerances of
-1e-4), and the total-variation checker switches ``tf.image.total_variation`` off.
-
 * :func:`check_total_variation` — ``total_variation(image)`` written by hand;
 * :func:`check_style_loss` — ``style_loss(style_features, style_targets)`` from feature maps:
   each layer's Gram matrix ``FᵀF / (H·W)``, its mean squared error against the target Gram,
@@ -17,13 +9,13 @@ float32 (no TF32 on Ampere GPUs, which would round them to about 3 digits agains
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 import tensorflow as tf
 
-from . import report
+from . import guard, report
 from ._gatys_mistakes import (
     gram_matrix,
     layer_mistake,
@@ -32,6 +24,7 @@ from ._gatys_mistakes import (
     style_mistakes,
     tv_mistakes,
 )
+from .guard import Mistakes
 
 #: Caffe-style channel means (BGR) of Keras' VGG19; the checkers also try other means.
 VGG_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -39,44 +32,8 @@ VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 # --- Exercise 1: total variation -----------------------------------------------------------------
 
 
-class _ForbiddenCall(Exception):
-    """Raised by a built-in that the exercise asks the student to write by hand."""
-
-
-@contextlib.contextmanager
-def _forbidden(module: object, name: str) -> Iterator[list[str]]:
-    """Make ``module.name`` raise while the block runs; the list it yields records each call.
-
-    The exercise asks for the function by hand, so a student's function that calls the built-in
-    must fail; the checker's own references do not call it.
-    """
-    calls: list[str] = []
-    original = getattr(module, name)
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        calls.append(name)
-        raise _ForbiddenCall(f"{name} is switched off while the checker runs")
-
-    setattr(module, name, refuse)
-    try:
-        yield calls
-    finally:
-        setattr(module, name, original)
-
-
-@contextlib.contextmanager
-def _full_float32() -> Iterator[None]:
-    """TF32 off while a checker runs: on Ampere GPUs it would round products to ~3 digits."""
-    enabled = tf.config.experimental.tensor_float_32_execution_enabled()
-    tf.config.experimental.enable_tensor_float_32_execution(False)
-    try:
-        yield
-    finally:
-        tf.config.experimental.enable_tensor_float_32_execution(enabled)
-
-
 def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
-    """Random images ``[1, H, W, 3]`` in ``[0, 1]``, some tall, some wide, sizes drawn at random."""
+    """Random images ``[1, H, W, 3]`` in ``[0, 1]`` for notebook 03, two tall and one wide."""
     images = []
     for tall in (True, False, True):
         short, long = sorted(rng.integers(5, 24, size=2))
@@ -86,17 +43,29 @@ def _random_images(rng: np.random.Generator) -> list[tf.Tensor]:
     return images
 
 
+#: Notebook 03's total variation by hand: its built-ins, tolerance and explanations.
+_TOTAL_VARIATION = guard.Exercise(
+    otherwise="not one of the usual slips; sum |below − pixel| and |right − pixel| over every "
+    "pixel and channel",
+    atol=1e-3,
+    rebuilds="tf.image.total_variation",
+    hint="write it by hand: sum tf.abs of the differences between neighbours (image[:, 1:] - "
+    "image[:, :-1], and the same along the width)",
+    functions=("nst_helpers.losses.total_variation_loss", "tf.image.total_variation"),
+)
+
+
 def check_total_variation(
     total_variation: Callable[[tf.Tensor], tf.Tensor], *, seed: int | None = None
 ) -> bool:
     """Check a hand-written total variation against ``tf.image.total_variation``.
 
     The function should return the sum of absolute differences between vertical and horizontal
-    neighbours, over all pixels and channels, as one number. ``tf.image.total_variation`` raises
-    while the checker runs: the exercise is to write it by hand. Rejected, each with its
-    explanation: calling ``tf.image.total_variation``, one direction only, squared differences,
-    means instead of sums, no ``abs``, adding the brightness, a result per pixel instead of one
-    number.
+    neighbours, over all pixels and channels, as one number. Rejected, each with its explanation:
+    calling ``tf.image.total_variation`` (however reached: an alias, ``tf.compat``, TensorFlow's
+    internal module, ``__wrapped__``, a ``tf.function``, the package's ``total_variation_loss``),
+    one direction only, squared differences, means instead of sums, no ``abs``, adding the
+    brightness, a result per pixel instead of one number.
 
     Args:
         total_variation: The student's function, ``total_variation(image) -> scalar`` for an
@@ -110,27 +79,12 @@ def check_total_variation(
     images = _random_images(generator)
     flat = tf.fill([1, 9, 13, 3], float(generator.uniform(0.1, 0.9)))
 
-    def tv(image: tf.Tensor, given: str, expected: str) -> float:
-        with _forbidden(tf.image, "total_variation") as calls:
-            try:
-                got = report.call(total_variation, image, given=given, expected=expected)
-            except report.CheckFailed:
-                if not calls:
-                    raise
-                raise report.CheckFailed(
-                    given,
-                    expected,
-                    "a call of tf.image.total_variation, which the checker switches off",
-                    "the exercise is to write it by hand: sum tf.abs of the differences between "
-                    "neighbours (image[:, 1:] - image[:, :-1], and the same along the width)",
-                ) from None
-        return report.scalar(got, given, expected)
-
     def checks() -> str:
-        got = tv(flat, "total_variation(an image of one colour)", "0")
+        given = "total_variation(an image of one colour)"
+        got = report.scalar(_TOTAL_VARIATION.call(total_variation, (flat,), given, "0"), given, "0")
         if abs(got) > 1e-4:
             raise report.CheckFailed(
-                "total_variation(an image of one colour)",
+                given,
                 "0 (no neighbour differs)",
                 f"{got:.6g}",
                 "only differences between neighbours count, not the pixel values (the brightness)",
@@ -138,28 +92,19 @@ def check_total_variation(
         for image in images:
             given = f"total_variation(a random {image.shape[2]}×{image.shape[1]} image, W×H)"
             want = _reference_total_variation(image)
-            got = tv(image, given, f"{want:.6g} (as tf.image.total_variation gives)")
-            if not np.isclose(got, want, rtol=1e-4, atol=1e-3):
-                mistake = report.diagnose(
-                    got,
-                    tv_mistakes(image),
-                    "not one of the usual slips; sum |below − pixel| and |right − pixel| over "
-                    "every pixel and channel",
-                    rtol=1e-4,
-                    atol=1e-3,
-                )
-                raise report.CheckFailed(given, f"{want:.6g}", f"{got:.6g}", mistake)
+            expected = f"{want:.6g} (as tf.image.total_variation gives)"
+            mistakes = partial(tv_mistakes, image)
+            _TOTAL_VARIATION.expect(total_variation, (image,), want, given, expected, mistakes)
         return (
             f"total_variation matches tf.image.total_variation on {len(images)} random images "
             "and is 0 for a flat one."
         )
 
-    with _full_float32():
-        return report.run_checks(checks)
+    return report.run_checks(checks)
 
 
 def _reference_total_variation(image: tf.Tensor) -> float:
-    """Total variation in float64 NumPy, what ``tf.image.total_variation`` sums to."""
+    """Notebook 03's total variation in float64, what ``tf.image.total_variation`` sums to."""
     pixels = np.asarray(image, np.float64)
     down = np.abs(pixels[:, 1:] - pixels[:, :-1]).sum()
     across = np.abs(pixels[:, :, 1:] - pixels[:, :, :-1]).sum()
@@ -170,15 +115,10 @@ def _reference_total_variation(image: tf.Tensor) -> float:
 
 
 def _layer_shapes(rng: np.random.Generator, broadcast: bool) -> list[tuple[int, int, int]]:
-    """``(H, W, C)`` of four layers: all ``C`` different, all ``H·W`` different and above all ``C``.
-
-    As every ``H·W`` is bigger than every ``C``, a shape in an error message tells a Gram
-    ``[1, C, C]`` from positions × positions ``[1, H·W, H·W]``.
-
-    With ``broadcast`` every layer has ``W == C``, so a feature map ``[1, H, W, C]`` minus a Gram
-    ``[1, C, C]`` broadcasts to ``[1, H, C, C]`` instead of raising; otherwise ``W`` is never 1 or
-    ``C`` and that subtraction raises.
-    """
+    """``(H, W, C)`` of notebook 03's four layers: every ``C`` and every ``H·W`` different."""
+    # Every H·W above every C, so a shape in an error message tells a Gram [1, C, C] from
+    # positions × positions [1, H·W, H·W]. With `broadcast` W == C, so a map [1, H, W, C] minus a
+    # Gram [1, C, C] broadcasts instead of raising; otherwise W is never 1 or C and it raises.
     while True:
         channels = [int(c) for c in rng.choice([3, 4, 5, 6, 8, 12], size=4, replace=False)]
         shapes = []
@@ -194,15 +134,10 @@ def _layer_shapes(rng: np.random.Generator, broadcast: bool) -> list[tuple[int, 
 def _layer_pairs(
     rng: np.random.Generator, broadcast: bool = False
 ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
-    """Feature maps ``[1, H, W, C]`` of four layers of different sizes, and target Grams for them.
-
-    Each layer has its own number of channels ``C`` and of positions ``H·W`` (see
-    :func:`_layer_shapes`), so a Gram divided by ``C``, by ``C·H·W`` or not at all is off by a
-    different factor in each layer. The targets are the Gram matrices (÷ ``H·W``) of other random
-    feature maps, of other sizes (a painting of another size), scaled differently per layer: the
-    layers' errors differ a lot, so one mean over all entries of all layers together (which
-    weighs big Grams more) differs clearly from the mean of each layer's mean.
-    """
+    """Feature maps ``[1, H, W, C]`` of notebook 03's four layers, and target Grams for them."""
+    # Each layer's own C and H·W put a Gram divided by C, C·H·W or nothing off by another factor
+    # in each layer. The targets, Grams of maps of other sizes scaled differently per layer, make
+    # the layers' errors differ a lot, so a mean over all layers' entries at once is clearly off.
     features, targets = {}, {}
     scales = rng.permutation([0.5, 1.0, 2.0, 3.0])
     for index, ((height, width, channels), scale) in enumerate(
@@ -218,7 +153,7 @@ def _layer_pairs(
 
 
 def _reference_style_loss(features: Mapping, targets: Mapping) -> float:
-    """The right style loss, in float64: each layer's Gram's mean squared error, averaged."""
+    """Notebook 03's style loss in float64: each layer's Gram's mean squared error, averaged."""
     grams = {k: gram_matrix(np.asarray(features[k], np.float64)) for k in targets}
     return float(np.mean([np.mean((grams[k] - np.asarray(targets[k])) ** 2) for k in targets]))
 
@@ -258,62 +193,65 @@ def check_style_loss(
     generator = report.rng(seed)
     trials = [_layer_pairs(generator, broadcast=index == 2) for index in range(3)]
 
-    def loss(features: Mapping, targets: Mapping, given: str, expected: str) -> float:
+    def loss(features: Mapping, targets: Mapping, given: str, mistakes: Mistakes = ()) -> None:
+        """The student's loss must be the reference's; an error's message names the mistake."""
+        want = _reference_style_loss(features, targets)
+        expected = f"{want:.6g} (each layer's Gram ÷ H·W, its mean squared error, averaged)"
         try:
-            got = report.call(style_loss, features, targets, given=given, expected=expected)
+            _STYLE_LOSS.expect(style_loss, (features, targets), want, given, expected, mistakes)
         except report.CheckFailed as failure:
-            mistake = (
-                layer_mistake(failure.got, targets)
-                or shape_mistake(failure.got, features)
-                or failure.mistake
-            )
-            raise report.CheckFailed(given, expected, short_error(failure.got), mistake) from None
-        return report.scalar(got, given, expected)
+            mistake = layer_mistake(failure.got, targets) or shape_mistake(failure.got, features)
+            got = short_error(failure.got)
+            raise report.CheckFailed(given, expected, got, mistake or failure.mistake) from None
 
     def checks() -> str:
         for features, targets in trials:
             sizes = ", ".join("×".join(str(n) for n in f.shape[1:]) for f in features.values())
             given = f"style_loss(style_features, style_targets) for feature maps H×W×C = {sizes}"
-            want = _reference_style_loss(features, targets)
-            expected = f"{want:.6g} (each layer's Gram ÷ H·W, its mean squared error, averaged)"
-            got = loss(features, targets, given, expected)
-            if not np.isclose(got, want, rtol=1e-4, atol=1e-6):
-                mistake = report.diagnose(
-                    got,
-                    style_mistakes(features, targets),
-                    "not one of the usual slips; for each layer flatten the map to [1, H·W, C], "
-                    "take FᵀF / (H·W), then tf.reduce_mean(tf.square(gram − target)), and "
-                    "average those numbers over the layers",
-                )
-                raise report.CheckFailed(given, expected, f"{got:.6g}", mistake)
-            _check_pairing_by_name(loss, features, targets, want)
+            loss(features, targets, given, partial(style_mistakes, features, targets))
+            _check_other_orders(loss, features, targets)
         return (
             "style_loss turns each layer's feature map into its Gram matrix ÷ H·W and averages "
             f"the layers' mean squared errors, on {len(trials)} sets of layers of different sizes."
         )
 
-    with _full_float32():
-        return report.run_checks(checks)
+    return report.run_checks(checks)
 
 
-def _check_pairing_by_name(
-    loss: Callable, features: Mapping, targets: Mapping, want: float
-) -> None:
-    """The loss must not change when the targets come in another order (pairs by layer name)."""
-    reordered = {k: targets[k] for k in reversed(list(targets))}
-    given = "style_loss(style_features, the same style_targets listed in reverse order)"
-    mistake = (
-        "pair each layer's feature map and target by its name (for name in style_targets: "
-        "style_features[name] with style_targets[name]), not by position with zip"
-    )
-    try:
-        again = loss(features, reordered, given, f"{want:.6g}, as before")
-    except report.CheckFailed as failure:
-        raise report.CheckFailed(
-            given, failure.expected, short_error(failure.got), mistake
-        ) from None
-    if not np.isclose(again, want, rtol=1e-4, atol=1e-6):
-        raise report.CheckFailed(given, f"{want:.6g}, as before", f"{again:.6g}", mistake)
+def _check_other_orders(loss: Callable, features: Mapping, targets: Mapping) -> None:
+    """Notebook 03's style loss pairs layers by name, whatever order each dict lists them in."""
+    for given, maps, goals in (
+        ("style_features, the same style_targets in reverse order", features, _reversed(targets)),
+        ("the same style_features in reverse order, style_targets", _reversed(features), targets),
+    ):
+        try:
+            loss(maps, goals, f"style_loss({given})")
+        except report.CheckFailed as failure:
+            mistake = (
+                "pair each layer's feature map and target by its name (for name in "
+                "style_targets: style_features[name] with style_targets[name]), not by position "
+                "with zip"
+            )
+            raise report.CheckFailed(
+                failure.given, failure.expected, failure.got, mistake
+            ) from None
+
+
+def _reversed(layers: Mapping) -> dict:
+    """The same layers of notebook 03 in reverse order."""
+    return {name: layers[name] for name in reversed(list(layers))}
+
+
+#: Notebook 03's style loss from feature maps: its built-ins and explanations.
+_STYLE_LOSS = guard.Exercise(
+    otherwise="not one of the usual slips; for each layer flatten the map to [1, H·W, C], take "
+    "FᵀF / (H·W), then tf.reduce_mean(tf.square(gram − target)), and average those numbers over "
+    "the layers",
+    rebuilds="the package's style_loss",
+    hint="write the loop over the layers yourself: each feature map's Gram matrix, its mean "
+    "squared error against the target, the mean over the layers",
+    functions=("nst_helpers.losses.style_loss",),
+)
 
 
 # --- Exercise 3: deprocessing --------------------------------------------------------------------
@@ -325,7 +263,7 @@ def _preprocess(image: tf.Tensor, mean_bgr: tuple[float, float, float]) -> tf.Te
 
 
 def _deprocess_mistakes(inputs: tf.Tensor, mean: tuple[float, ...]) -> list[tuple[str, tf.Tensor]]:
-    """What typical wrong inverses give for ``inputs``, with their explanations."""
+    """What typical wrong inverses of notebook 03's preprocessing give, with their explanations."""
     means = tf.constant(mean, tf.float32)
 
     def clip(x: tf.Tensor) -> tf.Tensor:
@@ -390,30 +328,23 @@ def check_deprocess(
         for label, inputs, mean, want in cases:
             given = f"deprocess({label}, mean_bgr={tuple(round(m, 2) for m in mean)})"
             expected = f"the RGB image in [0, 1], shape {tuple(want.shape)}"
-            got = report.array(
-                report.call(deprocess, inputs, mean, given=given, expected=expected),
-                given,
-                expected,
-            )
-            if got.shape != tuple(want.shape):
-                raise report.CheckFailed(
-                    given, expected, f"shape {got.shape}", "keep the input's shape [1, H, W, 3]"
-                )
-            error = float(np.max(np.abs(got - want.numpy())))
-            if error > 1e-4:
-                mistake = report.diagnose(
-                    got,
-                    _deprocess_mistakes(inputs, mean),
-                    "not one of the usual slips; add mean_bgr, reverse the channels, ÷ 255, clip",
-                    rtol=0.0,
-                    atol=1e-4,
-                )
-                shown = f"values from {got.min():.3g} to {got.max():.3g}, off by up to {error:.3g}"
-                raise report.CheckFailed(given, expected, shown, mistake)
+            mistakes = partial(_deprocess_mistakes, inputs, mean)
+            _DEPROCESS.expect(deprocess, (inputs, mean), want, given, expected, mistakes)
         return "deprocess undoes preprocess for two sets of means and clips to [0, 1]."
 
-    with _full_float32():
-        return report.run_checks(checks)
+    return report.run_checks(checks)
 
 
-__all__ = ["check_deprocess", "check_style_loss", "check_total_variation"]
+#: Notebook 03's inverse of VGG preprocessing: its built-ins, tolerance and explanations.
+_DEPROCESS = guard.Exercise(
+    otherwise="not one of the usual slips; add mean_bgr, reverse the channels, ÷ 255, clip",
+    rtol=0.0,
+    atol=1e-4,
+    shape="keep the input's shape [1, H, W, 3]",
+    rebuilds="the backbone's deprocess",
+    hint="write it by hand: add mean_bgr, reverse the channels, divide by 255, clip to [0, 1]",
+    functions=("nst_helpers.models.Backbone.deprocess",),
+)
+
+
+__all__ = ["VGG_MEAN_BGR", "check_deprocess", "check_style_loss", "check_total_variation"]

@@ -1,10 +1,5 @@
 """Checkers for the exercises of notebook 04, ``04_magenta_fast_style_transfer.ipynb``.
 
-Each checker calls the student's function on seeded random images and vectors it makes itself,
-tests invariants with tolerances and reports in the style of :mod:`nst_helpers.exercises.report`:
-``✓ …`` when everything passes, else ``✗`` with the first failure explained (the input, what was
-expected, what came back, the likely mistake). It returns ``True`` or ``False``.
-
 * :func:`check_center_crop_square` — ``center_crop_square(image)``, the style image's crop;
 * :func:`check_blend_style_vectors` — ``blend_style_vectors(own, style, strength)``;
 * :func:`check_resize_to_max_dim` — ``resize_to_max_dim(image, max_dim)``, keeping the aspect ratio.
@@ -14,22 +9,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from . import report
+from . import guard, report
 
 
 def _coordinate_image(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """An image ``[1, H, W, 3]`` whose pixels say where they are: red = row, green = column.
-
-    Blue is random, so a crop can be matched pixel for pixel.
-    """
+    """Notebook 04's crop input: red = row, green = column, blue random (every pixel unique)."""
     rows = np.repeat(np.arange(height)[:, None], width, axis=1) / max(height - 1, 1)
     cols = np.repeat(np.arange(width)[None, :], height, axis=0) / max(width - 1, 1)
     blue = rng.uniform(0, 1, (height, width))
     return np.stack([rows, cols, blue], axis=-1)[None].astype(np.float32)
+
+
+#: Nothing is out of reach in notebook 04's crop: tf.image.resize_with_crop_or_pad is fine.
+_ANY = guard.Exercise()
 
 
 def check_center_crop_square(
@@ -65,12 +62,12 @@ def check_center_crop_square(
             side = min(height, width)
             given = f"center_crop_square(a {width}×{height} image, W×H)"
             top, left = (height - side) // 2, (width - side) // 2
-            expected = f"the {side}×{side} square from row {top}, column {left}, shape (1, {side}, {side}, 3)"
-            got = report.array(
-                report.call(center_crop_square, tf.constant(image), given=given, expected=expected),
-                given,
-                expected,
+            expected = (
+                f"the {side}×{side} square from row {top}, column {left}, shape (1, {side}, "
+                f"{side}, 3)"
             )
+            got = _ANY.call(center_crop_square, (tf.constant(image),), given, expected)
+            got = report.array(got, given, expected)
             if got.shape != (1, side, side, 3):
                 mistake = "the result should be [1, S, S, 3] with S = min(H, W)"
                 if got.shape == (1, max(height, width), max(height, width), 3):
@@ -91,13 +88,16 @@ def check_center_crop_square(
                 raise report.CheckFailed(
                     given, expected, _where(got, image, side), _crop_mistake(got, image, side)
                 )
-        return f"center_crop_square cuts the centred square, pixels unchanged, from {len(images)} images."
+        return (
+            "center_crop_square cuts the centred square, pixels unchanged, from "
+            f"{len(images)} images."
+        )
 
     return report.run_checks(checks)
 
 
 def _found_at(got: np.ndarray, image: np.ndarray, side: int) -> tuple[int, int] | None:
-    """Where in ``image`` the square ``got`` was cut from, if it was cut from it."""
+    """Where in ``image`` notebook 04's square ``got`` was cut from, if it was."""
     for top in range(image.shape[1] - side + 1):
         for left in range(image.shape[2] - side + 1):
             if np.array_equal(got, image[:, top : top + side, left : left + side, :]):
@@ -106,6 +106,7 @@ def _found_at(got: np.ndarray, image: np.ndarray, side: int) -> tuple[int, int] 
 
 
 def _where(got: np.ndarray, image: np.ndarray, side: int) -> str:
+    """Where notebook 04's crop ``got`` was cut from, in words."""
     found = _found_at(got, image, side)
     if found is None:
         return "a square whose pixels match no square cut from the image"
@@ -113,6 +114,7 @@ def _where(got: np.ndarray, image: np.ndarray, side: int) -> str:
 
 
 def _crop_mistake(got: np.ndarray, image: np.ndarray, side: int) -> str:
+    """Explain a square of notebook 04 that is not the centred one."""
     if _found_at(got, image, side) is not None:
         return "start at (H - S) // 2 and (W - S) // 2, so that equal parts are cut on both sides"
     return (
@@ -122,7 +124,7 @@ def _crop_mistake(got: np.ndarray, image: np.ndarray, side: int) -> str:
 
 
 def _offsets(length: int, side: int) -> set[int]:
-    """Accepted start positions of a centred crop: floor and ceil of the middle."""
+    """Accepted starts of notebook 04's centred crop: floor and ceil of the middle."""
     extra = length - side
     return {extra // 2, (extra + 1) // 2}
 
@@ -154,8 +156,8 @@ def check_blend_style_vectors(
     low, high = float(generator.uniform(0.05, 0.45)), float(generator.uniform(0.55, 0.95))
 
     def blend(strength: float, given: str, expected: str) -> np.ndarray:
-        got = report.call(
-            blend_style_vectors, own.copy(), style.copy(), strength, given=given, expected=expected
+        got = _BLEND.call(
+            blend_style_vectors, (own.copy(), style.copy(), strength), given, expected
         )
         return report.array(got, given, expected)
 
@@ -178,42 +180,39 @@ def check_blend_style_vectors(
             given = f"blend_style_vectors(own, style, strength={strength:.3f}) for random vectors"
             want = (1.0 - strength) * own.astype(np.float64) + strength * style
             expected = _blend_name(strength) + f", shape {own.shape}"
-            got = blend(strength, given, expected)
-            if got.shape != own.shape:
-                raise report.CheckFailed(
-                    given, expected, f"shape {got.shape}", "keep the inputs' shape"
-                )
-            if not np.allclose(got, want, atol=1e-4):
-                shown = f"a vector off by up to {np.abs(got - want).max():.3g}" + _which(
-                    got, own, style
-                )
-                mistake = _blend_mistake(got, own, style, strength)
-                raise report.CheckFailed(given, expected, shown, mistake)
+            args = (own.copy(), style.copy(), strength)
+            mistakes = _blend_mistakes(own, style, strength)
+            _BLEND.expect(blend_style_vectors, args, want, given, expected, mistakes)
         return "blend_style_vectors gives own at 0, style at 1 and the straight line between."
 
     return report.run_checks(checks)
 
 
-def _blend_mistake(got: np.ndarray, own: np.ndarray, style: np.ndarray, strength: float) -> str:
-    """Name the typical wrong blend that ``got`` matches."""
-    return report.diagnose(
-        got,
-        [
-            (
-                "the weights are swapped: strength 1 should mean the full painting style",
-                (1 - strength) * style + strength * own,
-            ),
-            (
-                "you add the style without taking away strength × the photo's own",
-                own + strength * style,
-            ),
-        ],
-        "stay on the straight line: (1 - strength) * own + strength * style",
-        atol=1e-4,
-    )
+#: Notebook 04's blend of two style vectors: its tolerance and explanations.
+_BLEND = guard.Exercise(
+    otherwise="stay on the straight line: (1 - strength) * own + strength * style",
+    rtol=0.0,
+    atol=1e-4,
+    shape="keep the inputs' shape",
+)
+
+
+def _blend_mistakes(own: np.ndarray, style: np.ndarray, strength: float) -> list[tuple[str, Any]]:
+    """What typical wrong blends of notebook 04 give, with their explanations."""
+    return [
+        (
+            "the weights are swapped: strength 1 should mean the full painting style",
+            (1 - strength) * style + strength * own,
+        ),
+        (
+            "you add the style without taking away strength × the photo's own",
+            own + strength * style,
+        ),
+    ]
 
 
 def _blend_name(strength: float) -> str:
+    """What notebook 04's blend gives at ``strength``, in words."""
     if strength == 0.0:
         return "own, unchanged"
     if strength == 1.0:
@@ -222,6 +221,7 @@ def _blend_name(strength: float) -> str:
 
 
 def _which(got: np.ndarray, own: np.ndarray, style: np.ndarray) -> str:
+    """Whether a blend of notebook 04 is one of its two vectors."""
     if np.allclose(got, own, atol=1e-4):
         return " (it is own)"
     if np.allclose(got, style, atol=1e-4):
@@ -233,11 +233,8 @@ def _which(got: np.ndarray, own: np.ndarray, style: np.ndarray) -> str:
 
 
 def _structured_image(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """An image ``[1, H, W, 3]`` with structure: gradients, a random smooth field and a corner.
-
-    Red grows downwards and green to the right (so flips and transposes show), blue is a smooth
-    random field, and the top-left quarter-by-quarter block is near white (a distinct corner).
-    """
+    """Notebook 04's resize input: red grows down, green right, blue smooth, a white corner."""
+    # The gradients show flips and transposes; the near-white top-left block is a distinct corner.
     rows = np.repeat(np.linspace(0.0, 1.0, height)[:, None], width, axis=1)
     cols = np.repeat(np.linspace(0.0, 1.0, width)[None, :], height, axis=0)
     grid = rng.uniform(0.2, 0.8, (1, 3, 3, 1)).astype(np.float32)
@@ -248,11 +245,9 @@ def _structured_image(height: int, width: int, rng: np.random.Generator) -> np.n
 
 
 def _resize_cases(rng: np.random.Generator) -> list[tuple[int, int, int]]:
-    """``(height, width, max_dim)``: wide and tall shrinks, an enlargement.
-
-    The shorter side's exact new length has a fraction of 0.6-0.9 in one case and 0.1-0.4 in the
-    others, so ``int()`` (cutting off) and rounding up each give a wrong size somewhere.
-    """
+    """``(height, width, max_dim)`` for notebook 04: wide and tall shrinks, a square enlarged."""
+    # The shorter side's exact new length has a fraction of 0.6-0.9 in one case and 0.1-0.4 in
+    # the other, so int() (cutting off) and rounding up each give a wrong size somewhere.
 
     def draw(heights: tuple[int, int], widths: tuple[int, int], dims: tuple[int, int], fractions):
         while True:
@@ -265,11 +260,12 @@ def _resize_cases(rng: np.random.Generator) -> list[tuple[int, int, int]]:
     return [
         draw((80, 110), (130, 200), (96, 128), (0.6, 0.9)),
         (lambda h, w, d: (w, h, d))(*draw((80, 110), (130, 200), (96, 128), (0.1, 0.4))),
-        draw((40, 60), (70, 90), (150, 250), (0.1, 0.4)),
+        (side := int(rng.integers(40, 90)), side, int(rng.integers(150, 250))),
     ]
 
 
 def _size_mistake(new: tuple[int, int], height: int, width: int, max_dim: int) -> str:
+    """Explain a resize of notebook 04 to the wrong size."""
     scale = max_dim / max(height, width)
     exact = (height * scale, width * scale)
     if new == (max_dim, max_dim):
@@ -285,13 +281,16 @@ def _size_mistake(new: tuple[int, int], height: int, width: int, max_dim: int) -
     if new == (round(exact[1]), round(exact[0])):
         return "height and width are swapped: tf.image.resize takes (height, width)"
     if new == (int(exact[0]), int(exact[1])):
-        return f"int() cuts {max(exact[0] % 1, exact[1] % 1):.2f} of a pixel off; round to the nearest with round()"
+        cut = max(exact[0] % 1, exact[1] % 1)
+        return f"int() cuts {cut:.2f} of a pixel off; round to the nearest with round()"
     if new == (math.ceil(exact[0]), math.ceil(exact[1])):
         return "round to the nearest pixel with round(), not up"
     return "scale both sides by max_dim / the longer side, then round each to the nearest pixel"
 
 
 def _content_mistake(got: np.ndarray, image: tf.Tensor, size: tuple[int, int]) -> str:
+    """Explain a resize of notebook 04 with the right size and the wrong pixels."""
+
     def near(candidate: tf.Tensor) -> bool:
         return float(np.mean(np.abs(got - np.asarray(candidate)))) < _CONTENT_TOLERANCE
 
@@ -312,6 +311,14 @@ def _content_mistake(got: np.ndarray, image: tf.Tensor, size: tuple[int, int]) -
 _CONTENT_TOLERANCE = 0.02
 
 
+#: Resizing to ``max_dim``, which notebook 04's third exercise writes with ``tf.image.resize``.
+_RESIZE = guard.Exercise(
+    rebuilds="the package's scale_to_max_dim (which load_image calls)",
+    hint="write it with tf.image.resize: scale both sides by max_dim / the longer side and round",
+    functions=("nst_helpers.images.scale_to_max_dim",),
+)
+
+
 def check_resize_to_max_dim(
     resize_to_max_dim: Callable[[tf.Tensor, int], tf.Tensor], *, seed: int | None = None
 ) -> bool:
@@ -321,10 +328,11 @@ def check_resize_to_max_dim(
     ``max_dim``), shrinking and enlarging both work, and the content must match
     ``tf.image.resize`` of the input within a mean difference of 0.02 (any interpolation method,
     with or without antialiasing). The inputs are structured images (gradients, a smooth random
-    field, a bright top-left corner). Rejected, each with its explanation: a square squash, the
-    shorter side as max_dim, height and width swapped, ``int()`` or rounding up instead of
-    ``round()``, a picture left at its size (shrinking only), flips, a transpose, a flat colour,
-    values ×255, a lost batch axis.
+    field, a bright top-left corner): a wide and a tall one shrunk, a square one enlarged.
+    Rejected, each with its explanation: the package's ``scale_to_max_dim`` (however reached), a
+    square squash, the shorter side as max_dim, height and width swapped, ``int()`` or rounding
+    up instead of ``round()``, a picture left at its size (shrinking only), flips, a transpose, a
+    flat colour, values ×255, a lost batch axis.
 
     Args:
         resize_to_max_dim: The student's function, ``resize_to_max_dim(image, max_dim) -> image``
@@ -346,11 +354,8 @@ def check_resize_to_max_dim(
             expected = (
                 f"a {size[1]}×{size[0]} image (from {width * scale:.2f}×{height * scale:.2f})"
             )
-            got = report.array(
-                report.call(resize_to_max_dim, image, max_dim, given=given, expected=expected),
-                given,
-                expected,
-            )
+            got = _RESIZE.call(resize_to_max_dim, (image, max_dim), given, expected)
+            got = report.array(got, given, expected)
             if got.ndim != 4 or got.shape[0] != 1 or got.shape[-1] != 3:
                 raise report.CheckFailed(given, expected, f"shape {got.shape}", "keep [1, H, W, 3]")
             new = (got.shape[1], got.shape[2])
@@ -361,7 +366,10 @@ def check_resize_to_max_dim(
                 )
             difference = float(np.mean(np.abs(got - tf.image.resize(image, size).numpy())))
             if difference > _CONTENT_TOLERANCE:
-                shown = f"the right size, but pixels off by {difference:.3g} on average from tf.image.resize"
+                shown = (
+                    f"the right size, but pixels off by {difference:.3g} on average from "
+                    "tf.image.resize"
+                )
                 raise report.CheckFailed(
                     given,
                     expected + " like tf.image.resize",

@@ -212,6 +212,7 @@ def array(value: object, given: str, expected: str) -> np.ndarray:
 
 
 def _not_none(value: object, given: str, expected: str) -> None:
+    """Fail on ``None``: a student's function without its ``return`` line (every notebook)."""
     if value is None:
         raise CheckFailed(
             given, expected, "None", "the function returns nothing: add the `return` line"
@@ -243,3 +244,44 @@ def diagnose(
         if result.shape == got.shape and np.allclose(got, result, rtol=rtol, atol=atol):
             return explanation
     return otherwise
+
+
+def likeliest(
+    rules: Sequence[tuple[str, Callable[..., Any]]],
+    failed: tuple,
+    got: Any,
+    answers: Sequence[tuple[tuple, Any]],
+    otherwise: str,
+    same: Callable[[Any, Any], bool] = lambda a, b: bool(a == b),
+) -> str:
+    """Name the typical mistake that gives ``got`` for the failed case and most other answers.
+
+    Args:
+        rules: ``(explanation, formula)`` pairs; ``formula(*case)`` is what that mistake returns.
+        failed: The arguments of the failed case.
+        got: What the student's function returned for it.
+        answers: ``(arguments, what the student's function returned)`` of every case tried.
+        otherwise: The explanation when no rule gives ``got``.
+        same: Whether a rule's result and an answer agree.
+
+    Returns:
+        The explanation; of rules that fit equally well, the first.
+    """
+    fitting = [(why, rule) for why, rule in rules if same(rule(*failed), got)]
+    if not fitting:
+        return otherwise
+    return max(fitting, key=lambda r: sum(same(r[1](*case), a) for case, a in answers))[0]
+
+
+__all__ = [
+    "DEFAULT_SEED",
+    "CheckFailed",
+    "NotImplementedYet",
+    "array",
+    "call",
+    "diagnose",
+    "likeliest",
+    "rng",
+    "run_checks",
+    "scalar",
+]
