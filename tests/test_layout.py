@@ -31,9 +31,6 @@ DOORS = {
     "magenta": ("sources.choice", "sources.hub", "sources.onnx"),
     "models": ("sources.choice", "sources.vgg"),
 }
-#: Breaks in ``nst_helpers/exercises/``, which the "checkers" helper is fixing (issue #36.6).
-#: Remove an entry when it is fixed: the test fails on an entry that no longer breaks a rule.
-PENDING = {"exercises/controls.py: controls._mistakes has a 69-line body"}
 
 
 def modules(package: Path) -> dict[str, Path]:
@@ -165,12 +162,7 @@ RULES = [long_modules, long_bodies, cycles, lesson_imports_of_engineering, forei
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.__name__)
 def test_the_package_keeps_the_rule(rule):
-    assert sorted(set(rule(PACKAGE)) - PENDING) == [], rule.__doc__
-
-
-def test_each_pending_break_still_breaks_a_rule():
-    broken = {entry for rule in RULES for entry in rule(PACKAGE)}
-    assert sorted(PENDING - broken) == [], "fixed: remove these from PENDING"
+    assert sorted(rule(PACKAGE)) == [], rule.__doc__
 
 
 # --- each rule fails on a package that breaks it --------------------------------------------------
