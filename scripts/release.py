@@ -114,7 +114,9 @@ def disagreements(root: Path = ROOT) -> list[str]:
         ):
             if [c.source for c in notebook.cells if test(c)] != [want]:
                 problems.append(f"{name}: its {what} is not the generated one (for {ref})")
-    docs = [root / "README.md", *sorted(p for p in (root / "docs").rglob("*") if p.is_file())]
+    written = (p for p in (root / "docs").rglob("*") if p.is_file())  # not build output
+    written = (p for p in written if not {"build", "_build"} & set(p.relative_to(root).parts))
+    docs = [root / "README.md", *sorted(written)]
     for path in docs:
         name = str(path.relative_to(root))
         try:
