@@ -39,7 +39,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-CLIP = ROOT / "images" / "video" / "tuebingen_pan.mp4"
+CLIP = ROOT / "nst_helpers" / "data" / "video" / "tuebingen_pan.mp4"
 SIZE = (384, 288)  # the pictures' size: the fast path's max_dim, so no picture is resized
 CANVAS = 384
 

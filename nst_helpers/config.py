@@ -20,10 +20,12 @@ _TRUE = ("1", "true", "yes", "on")
 #: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
 #: Change it here and in pyproject.toml, then run ``python scripts/refresh_notebooks.py --strip-only``.
 REPOSITORY = "nst-teaching/nst-suite"
-#: The release tag the notebooks' badges and setup cells open and install: ``v`` + the package's
-#: version (``nst_helpers.__version__``, the one place it is written). Change the version, then run
-#: ``python scripts/refresh_notebooks.py --strip-only``.
+#: The tag a release of this version gets: ``v`` + ``nst_helpers.__version__`` (written only there).
 RELEASE_TAG = f"v{__version__}"
+#: The git ref (branch or tag) every "Open in Colab" badge opens and every setup cell installs:
+#: ``"main"`` until the first release is cut, then the release tag, so that nothing a student can
+#: click names a tag that does not exist. Only ``scripts/release.py`` changes it.
+COLAB_REF = "main"
 
 
 def env_flag(name: str) -> bool:

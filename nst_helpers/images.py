@@ -9,6 +9,7 @@ an http(s) URL, raw bytes, a PIL image, a NumPy array or a tensor, and always re
 
 from __future__ import annotations
 
+import importlib.resources
 import io
 import os
 import stat
@@ -27,16 +28,17 @@ from .sources.downloads import download, store_in_cache
 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray | tf.Tensor
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
-
 
 def images_dir() -> Path:
-    """Return the folder of bundled images (``images/`` beside the package, or ``$NST_IMAGES_DIR``).
+    """Return the folder of bundled images: the package's ``data/`` (or ``$NST_IMAGES_DIR``).
+
+    The pictures ship inside the package, so a clone, an editable install and an installed wheel
+    find them the same way (``importlib.resources``).
 
     Returns:
-        The folder that holds ``content/``, ``style/`` and ``CREDITS.md``.
+        The folder that holds ``content/``, ``style/``, ``video/`` and ``CREDITS.md``.
     """
-    return env_path("NST_IMAGES_DIR") or _PACKAGE_DIR.parent / "images"
+    return env_path("NST_IMAGES_DIR") or Path(str(importlib.resources.files(__package__) / "data"))
 
 
 #: Short names of the bundled images, by kind.
@@ -94,10 +96,10 @@ def image_path(name: str) -> Path:
         )
     path = known[name]
     if not path.is_file():
-        raise NSTError(
-            f"bundled image {name!r} is missing at {path}; run from a clone of the repository "
-            "or set NST_IMAGES_DIR to its images/ folder"
-        )
+        fix = "reinstall nst_helpers"
+        if env_path("NST_IMAGES_DIR"):
+            fix = "point NST_IMAGES_DIR at a folder with content/ and style/, or unset it"
+        raise NSTError(f"bundled image {name!r} is missing at {path}; {fix}")
     return path
 
 

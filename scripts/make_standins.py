@@ -11,6 +11,9 @@ machine without a network, e.g. in CI. Pictures made with them are not style tra
 * :func:`make_magenta_savedmodel` — a tiny SavedModel with the Magenta module's call signature,
   ``module(content, style)[0]`` → ``[1, H, W, 3]`` in ``[0, 1]``, that moves each colour channel
   of the content to the style's mean and standard deviation. Point ``NST_MAGENTA_DIR`` at it.
+* :func:`make_kaggle_cache` — a kagglehub cache that holds that SavedModel under the Kaggle handle
+  of Magenta's model, so ``kagglehub.model_download`` finds it without a network. Point
+  ``KAGGLEHUB_CACHE`` at it (with TF Hub unreachable, ``load_stylizer`` then loads Kaggle's copy).
 
 Usage::
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -31,6 +35,8 @@ from nst_helpers.errors import NSTError
 VGG19_FILE = "vgg19_standin.weights.h5"
 #: Folder name of the Magenta stand-in that the command line writes.
 MAGENTA_FOLDER = "magenta_standin"
+#: Folder name of the kagglehub cache that the command line writes.
+KAGGLE_FOLDER = "kagglehub_cache"
 
 
 def make_vgg19_weights(path: str | os.PathLike, seed: int = 0, legacy: bool = False) -> Path:
@@ -121,8 +127,32 @@ def make_magenta_savedmodel(folder: str | os.PathLike) -> Path:
     return folder
 
 
+def make_kaggle_cache(cache: str | os.PathLike, savedmodel: str | os.PathLike) -> Path:
+    """Put a SavedModel into a kagglehub cache under the Kaggle handle of Magenta's model.
+
+    kagglehub keeps a model version in ``models/OWNER/MODEL/FRAMEWORK/VARIATION/VERSION/`` of its
+    cache (``$KAGGLEHUB_CACHE``) and marks it complete with a file ``VERSION.complete`` beside it;
+    ``kagglehub.model_download(handle)`` then returns that folder without asking Kaggle.
+
+    Args:
+        cache: The cache folder to write (made if missing).
+        savedmodel: The SavedModel folder to copy in (e.g. from :func:`make_magenta_savedmodel`).
+
+    Returns:
+        The cache folder.
+    """
+    from nst_helpers.sources.kaggle import KAGGLE_HANDLE
+
+    *parts, version = KAGGLE_HANDLE.split("/")
+    parent = Path(cache).joinpath("models", *parts)
+    shutil.rmtree(parent / version, ignore_errors=True)
+    shutil.copytree(savedmodel, parent / version)
+    (parent / f"{version}.complete").touch()
+    return Path(cache)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write both stand-ins into a folder and print the ``export`` lines that select them.
+    """Write the stand-ins into a folder and print the ``export`` lines that select them.
 
     Args:
         argv: Command-line arguments (default: ``sys.argv[1:]``).
@@ -143,11 +173,15 @@ def main(argv: list[str] | None = None) -> int:
             raise NSTError(f"OUTDIR {outdir} is a file; give a folder")
         weights = make_vgg19_weights(outdir / VGG19_FILE, seed=args.seed)
         magenta = make_magenta_savedmodel(outdir / MAGENTA_FOLDER)
+        kaggle = make_kaggle_cache(outdir / KAGGLE_FOLDER, magenta)
     except NSTError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"export NST_VGG19_WEIGHTS={shlex.quote(str(weights))}")
     print(f"export NST_MAGENTA_DIR={shlex.quote(str(magenta))}")
+    print(
+        f"# or Kaggle's copy, with TF Hub unreachable: export KAGGLEHUB_CACHE={shlex.quote(str(kaggle))}"
+    )
     return 0
 
 

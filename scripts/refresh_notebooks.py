@@ -10,12 +10,12 @@ The checked cells' outputs become nbval's expected outputs; every other cell is 
 output or execution count, as the project's tests require. The checked cells print only what holds
 in every configuration, so the quick offline outputs stored here are the expected outputs of all.
 
-It also copies the repository's address (``nst_helpers.config.REPOSITORY``) into the notebooks'
-badges and setup cells, README.md and pyproject.toml, and the release tag
-(``nst_helpers.config.RELEASE_TAG``, ``v`` + ``nst_helpers.__version__``) into the badges (which
-open ``blob/<tag>/``) and the setup cells (which install it): change the address or the version in
-the package, then run this script. Every notebook's metadata asks Colab for a T4 GPU
-(:data:`COLAB_METADATA`).
+It also writes every notebook's ``## Setup`` text and setup cell from ``scripts/setup_cell.md`` and
+``scripts/setup_cell.py`` (:func:`setup_cells`), and copies the repository's address
+(``nst_helpers.config.REPOSITORY``) and the ref the notebooks open (``nst_helpers.config.COLAB_REF``,
+a branch or release tag) into the badges, the setup cells, and the instructors' check in README.md
+and docs/instructors.md (:data:`LINKED_FILES`): change them in the package, then run this script.
+Every notebook's metadata asks Colab for a T4 GPU (:data:`COLAB_METADATA`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from nst_helpers.cli.teach import mark_solution_cells
-from nst_helpers.config import RELEASE_TAG, REPOSITORY
+from nst_helpers.config import COLAB_REF, REPOSITORY
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "NBVAL_CHECK_OUTPUT"
@@ -38,39 +38,85 @@ MARK = "NBVAL_CHECK_OUTPUT"
 
 BADGE = re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/")
 GITHUB = re.compile(r"(?<![\w/])github\.com/[\w.-]+/[\w-]+(?:\.git)?")
-REPO_LINE = re.compile(r'^REPO = "[^"]*"', re.MULTILINE)
-TAG_LINE = re.compile(r'^TAG = "[^"]*"', re.MULTILINE)
-#: Files outside the notebooks that name the repository.
+#: The instructors' check's clone: ``--branch REF https://github.com/OWNER/NAME``.
+CLONE = re.compile(r"--branch [\w.-]+ https://github\.com/[\w.-]+/[\w-]+")
+#: Files outside the notebooks that name the repository (every github.com address in them).
 LINKED_FILES = ("README.md", "pyproject.toml")
+#: Files that hold the instructors' check (only its clone is rewritten).
+CHECK_FILES = ("README.md", "docs/instructors.md")
+#: The ``## Setup`` text and the setup cell of every notebook, written once.
+SETUP_MARKDOWN = Path(__file__).with_name("setup_cell.md")
+SETUP_CODE = Path(__file__).with_name("setup_cell.py")
 #: Notebook metadata that makes Colab open the notebook on a GPU runtime (a T4, the free one).
 COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
 def point_at_repository(text: str) -> str:
-    """``text`` with every github.com/OWNER/NAME address naming REPOSITORY, badges RELEASE_TAG."""
-    text = BADGE.sub(f"colab.research.google.com/github/{REPOSITORY}/blob/{RELEASE_TAG}/", text)
+    """``text`` with every github.com/OWNER/NAME address naming REPOSITORY, badges COLAB_REF."""
+    text = BADGE.sub(f"colab.research.google.com/github/{REPOSITORY}/blob/{COLAB_REF}/", text)
     return GITHUB.sub(f"github.com/{REPOSITORY}", text)
 
 
+def point_check_at_ref(text: str) -> str:
+    """``text`` with the instructors' check cloning REPOSITORY at COLAB_REF."""
+    return CLONE.sub(f"--branch {COLAB_REF} https://github.com/{REPOSITORY}", text)
+
+
+def setup_cells(repository: str = REPOSITORY, ref: str = COLAB_REF) -> tuple[str, str]:
+    """The ``## Setup`` text and the setup cell every notebook has.
+
+    Args:
+        repository: The GitHub repository (owner/name) the cell clones.
+        ref: The branch or tag it clones.
+
+    Returns:
+        The markdown cell's source and the code cell's source.
+    """
+    code = SETUP_CODE.read_text(encoding="utf-8").strip()
+    code = code.replace("{REPOSITORY}", repository).replace("{COLAB_REF}", ref)
+    return SETUP_MARKDOWN.read_text(encoding="utf-8").strip(), code
+
+
+def is_setup_markdown(cell: nbformat.NotebookNode) -> bool:
+    """Whether ``cell`` is a notebook's ``## Setup`` text."""
+    return cell.cell_type == "markdown" and cell.source.startswith("## Setup")
+
+
+def is_setup_code(cell: nbformat.NotebookNode) -> bool:
+    """Whether ``cell`` is a notebook's setup cell (the one that sets ``REPO``)."""
+    return cell.cell_type == "code" and re.search(r"^REPO = ", cell.source, re.M) is not None
+
+
+def write_setup_cells(notebook: nbformat.NotebookNode, name: str) -> None:
+    """Replace the notebook's ``## Setup`` text and setup cell with :func:`setup_cells`.
+
+    Raises:
+        SystemExit: If the notebook lacks one of them.
+    """
+    markdown, code = setup_cells()
+    for test, source in ((is_setup_markdown, markdown), (is_setup_code, code)):
+        found = [cell for cell in notebook.cells if test(cell)]
+        if len(found) != 1:
+            raise SystemExit(f"{name}: {len(found)} cells match {test.__name__}, expected one")
+        found[0].source = source
+
+
 def strip(notebook: nbformat.NotebookNode, name: str) -> None:
-    """Drop outputs of unchecked cells; point badges and ``REPO = …`` lines at REPOSITORY.
+    """Drop outputs of unchecked cells; write the setup cells; point badges at REPOSITORY.
 
-    Badges and ``TAG = …`` lines get RELEASE_TAG; the metadata gets :data:`COLAB_METADATA`.
-
-    Solution cells (``### BEGIN SOLUTION`` … ``### END SOLUTION``) get nbgrader's metadata
+    Badges open COLAB_REF; the metadata gets :data:`COLAB_METADATA`. Solution cells
+    (``### BEGIN SOLUTION`` … ``### END SOLUTION``) get nbgrader's metadata
     (:func:`nst_helpers.cli.teach.mark_solution_cells`), so a new notebook gets it too.
     """
     notebook.metadata.pop("widgets", None)  # saved widget state is output too
     notebook.metadata["accelerator"] = COLAB_METADATA["accelerator"]
     notebook.metadata["colab"] = {**notebook.metadata.get("colab", {}), **COLAB_METADATA["colab"]}
     mark_solution_cells(notebook, name)
+    write_setup_cells(notebook, name)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "markdown":
             cell.source = point_at_repository(cell.source)
-        else:
-            cell.source = REPO_LINE.sub(f'REPO = "{REPOSITORY}"', cell.source)
-            cell.source = TAG_LINE.sub(f'TAG = "{RELEASE_TAG}"', cell.source)
         if cell.cell_type != "code":
             continue
         if MARK in cell.source:
@@ -83,6 +129,7 @@ def run(path: Path, timeout: int) -> None:
     """Execute ``path`` in quick offline mode from the notebooks folder and store it stripped."""
     notebook = nbformat.read(path, as_version=4)
     mark_solution_cells(notebook, path.name)  # bad solution markers stop the script before the run
+    write_setup_cells(notebook, path.name)
     os.environ.update({"NST_QUICK": "1", "NST_OFFLINE": "1"})
     client = NotebookClient(
         notebook,
@@ -103,9 +150,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = parser.parse_args()
     paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
-    for name in LINKED_FILES:
-        path = ROOT / name
-        path.write_text(point_at_repository(path.read_text(encoding="utf-8")), encoding="utf-8")
+    for names, rewrite in ((LINKED_FILES, point_at_repository), (CHECK_FILES, point_check_at_ref)):
+        for name in names:
+            path = ROOT / name
+            path.write_text(rewrite(path.read_text(encoding="utf-8")), encoding="utf-8")
     for path in paths:
         print(f"{'stripping' if args.strip_only else 'running'} {path}", file=sys.stderr)
         if args.strip_only:

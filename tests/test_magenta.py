@@ -19,10 +19,13 @@ def onnx():
 
 @pytest.fixture
 def no_hub(monkeypatch, tmp_path):
-    """TF Hub loads from :data:`DEAD_HANDLE` into an empty cache, whether or not there is a
-    network."""
+    """TF Hub loads from :data:`DEAD_HANDLE` into an empty cache, and Kaggle's copy from an empty
+    kagglehub cache with Kaggle's API at an address where nothing answers, whether or not there is
+    a network."""
     monkeypatch.setattr(magenta, "HUB_HANDLE", DEAD_HANDLE)
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub"))
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))
+    monkeypatch.setenv("KAGGLE_API_ENVIRONMENT", "LOCALHOST")  # kagglesdk: http://localhost
     monkeypatch.delenv("NST_OFFLINE", raising=False)
     monkeypatch.delenv(magenta.MAGENTA_DIR_VARIABLE, raising=False)
     monkeypatch.setattr(magenta, "_LOADED", {})

@@ -1,8 +1,9 @@
 """The notebooks' setup cell, run as in Colab with a stand-in git, pip and nvidia-smi.
 
-The cell's own source is executed (with its folder moved to a temporary one), so what is tested is
-what the students run. The stand-ins are shell scripts on PATH; ``sys.executable`` is the stand-in
-Python whose ``-m pip`` fails or succeeds.
+Every notebook's ``## Setup`` text and setup cell are the ones ``scripts/refresh_notebooks.py``
+generates. The cell's own source is executed (with its folder moved to a temporary one), so what
+is tested is what the students run. The stand-ins are shell scripts on PATH; ``sys.executable`` is
+the stand-in Python whose ``-m pip`` fails or succeeds.
 """
 
 import importlib.util
@@ -11,17 +12,21 @@ import sys
 import types
 from pathlib import Path
 
+import nbformat
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+from nst_helpers.config import COLAB_REF, REPOSITORY
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 COLAB_FOLDER = "/content/nst-suite"
 
 #: What git prints in each case (git 2.x's own messages; Colab prints the first for a missing or
 #: private repository, since git cannot ask for a password there).
 NO_REPOSITORY = "fatal: could not read Username for 'https://github.com': terminal prompts disabled"
 NO_TAG = (
-    "warning: Could not find remote branch v0.1.0 to clone.\n"
-    "fatal: Remote branch v0.1.0 not found in upstream origin"
+    f"warning: Could not find remote branch {COLAB_REF} to clone.\n"
+    f"fatal: Remote branch {COLAB_REF} not found in upstream origin"
 )
 NO_NETWORK = (
     "fatal: unable to access 'https://github.com/nst-teaching/nst-suite/': "
@@ -34,17 +39,39 @@ PIP_FAILED = (
 
 
 def setup_source(path):
-    import nbformat
-
     notebook = nbformat.read(path, as_version=4)
     (cell,) = [c for c in notebook.cells if re.search(r"^REPO = ", c.source, re.M)]
     return cell.source
 
 
-def test_every_notebook_has_the_same_setup_cell():
-    sources = {path.name: setup_source(path) for path in NOTEBOOKS}
-    assert len(set(sources.values())) == 1, sorted(sources)
-    assert COLAB_FOLDER in next(iter(sources.values()))
+@pytest.fixture(scope="module")
+def refresh():
+    spec = importlib.util.spec_from_file_location("refresh", ROOT / "scripts/refresh_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_has_the_generated_setup_text_and_cell(refresh, path):
+    markdown, code = refresh.setup_cells()
+    cells = nbformat.read(path, as_version=4).cells
+    assert [c.source for c in cells if refresh.is_setup_markdown(c)] == [markdown]
+    assert [c.source for c in cells if refresh.is_setup_code(c)] == [code]
+    assert f'REPO = "{REPOSITORY}"' in code and f'REF = "{COLAB_REF}"' in code
+    words = " ".join(markdown.replace("**", "").split())
+    assert "File → Save a copy in Drive" in words and "not authored by Google" in words
+
+
+def test_a_changed_setup_cell_is_rewritten_and_a_missing_one_named(refresh):
+    notebook = nbformat.read(NOTEBOOKS[0], as_version=4)
+    (cell,) = [c for c in notebook.cells if refresh.is_setup_code(c)]
+    cell.source = cell.source.replace("--depth", "--depth-typo")
+    refresh.write_setup_cells(notebook, "x.ipynb")
+    assert cell.source == refresh.setup_cells()[1]
+    notebook.cells.remove(cell)
+    with pytest.raises(SystemExit, match="x.ipynb: 0 cells match is_setup_code"):
+        refresh.write_setup_cells(notebook, "x.ipynb")
 
 
 def write_script(path, text):
@@ -104,9 +131,11 @@ def test_a_good_install_says_one_line_first_and_git_never_prompts(colab, capsys,
     error, calls = colab(gpu=0, source=setup_source(path))
     assert error is None
     out = capsys.readouterr().out
-    assert out.startswith("Installing nst_helpers v0.1.0 from https://github.com/")
+    assert out.startswith(
+        f"Installing nst_helpers from https://github.com/{REPOSITORY} at {COLAB_REF}"
+    )
     assert len(out.splitlines()) == 1
-    assert "--branch v0.1.0" in calls and "GIT_TERMINAL_PROMPT=0" in calls
+    assert f"--branch {COLAB_REF} " in calls and "GIT_TERMINAL_PROMPT=0" in calls
     assert f"python -m pip install -q -e {colab.folder}" in calls
     assert sys.path[0] == str(colab.folder)
 
@@ -114,7 +143,7 @@ def test_a_good_install_says_one_line_first_and_git_never_prompts(colab, capsys,
 @pytest.mark.parametrize("git", [NO_REPOSITORY, NO_TAG], ids=["no-repository", "no-tag"])
 def test_an_unreachable_repository_or_tag_sends_the_student_to_the_instructor(colab, git):
     error, calls = colab(git=git, gpu=0)
-    assert "the repository or its tag is not reachable (not public yet, or a typo in" in error
+    assert f"clone https://github.com/{REPOSITORY} at {COLAB_REF}: not reachable" in error
     assert "ask your instructor" in error and git.splitlines()[-1] in error
     assert "no network" not in error and "delete" not in error.lower()
     assert "pip" not in calls

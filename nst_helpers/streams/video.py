@@ -51,7 +51,7 @@ def bundled_clip() -> Path:
     """The bundled clip: 3.5 s of a slow pan and zoom across the Tübingen photo, with sound.
 
     Returns:
-        The path of ``images/video/tuebingen_pan.mp4`` (made by ``scripts/make_clip.py``).
+        The path of ``nst_helpers/data/video/tuebingen_pan.mp4`` (made by ``scripts/make_clip.py``).
     """
     from ..images import images_dir
 

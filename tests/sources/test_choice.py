@@ -100,12 +100,15 @@ def test_strict_switch_on_the_command_line_is_one_error_line(tmp_path):
     assert not (tmp_path / "o.png").exists()
 
 
-def test_strict_switch_makes_load_stylizer_auto_fail(monkeypatch):
+def test_strict_switch_makes_load_stylizer_auto_fail(monkeypatch, tmp_path):
     from nst_helpers import magenta
 
     monkeypatch.setenv("NST_REQUIRE_ONLINE", "1")
     monkeypatch.delenv(magenta.MAGENTA_DIR_VARIABLE, raising=False)
     monkeypatch.setattr(magenta, "HUB_HANDLE", "http://127.0.0.1:9/magenta")
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub"))
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))  # Kaggle unreachable too
+    monkeypatch.setenv("KAGGLE_API_ENVIRONMENT", "LOCALHOST")
     monkeypatch.setattr(magenta, "_LOADED", {})
-    with pytest.raises(NSTError, match="TF Hub module could not be loaded and NST_REQUIRE_ONLINE"):
+    with pytest.raises(NSTError, match=r"\(TF Hub or Kaggle\) could not be loaded and NST_REQUIRE"):
         magenta.load_stylizer("auto")
