@@ -301,7 +301,9 @@ def test_lesson_page(watched, server, lesson):
         response = page.request.get(link.evaluate("a => a.href"))
         assert response.ok, f"{label}: HTTP {response.status} for {response.url}"
         copy = nbformat.reads(response.text(), as_version=4)
-        assert [c.cell_type for c in copy.cells] == [c.cell_type for c in committed.cells]
+        assert [c.cell_type for c in copy.cells] == [c.cell_type for c in committed.cells], (
+            f"{response.url} is not a copy of {lesson.name}"
+        )
         if label == "download-source-button":
             assert copy == committed, f"{response.url} is not {lesson.name}"
         else:
@@ -332,6 +334,8 @@ def test_file_system_pages_math_and_search(watched):
     watched.page.screenshot(path=str(ARTIFACTS / "site_math.png"))
     watched.open((SITE / "search.html").as_uri() + "?q=gram_matrix")
     results = watched.page.locator("#search-results ul.search li")
-    results.first.wait_for(timeout=30_000)
-    assert results.count() > 0, "search finds nothing for gram_matrix"
+    try:
+        results.first.wait_for(timeout=30_000)
+    except Exception:  # Playwright's TimeoutError
+        pytest.fail(f"search finds nothing for gram_matrix: {watched.problems}")
     assert not watched.problems, "\n".join(dict.fromkeys(watched.problems))
