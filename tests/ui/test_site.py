@@ -94,21 +94,6 @@ def server():
         httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from browser.page import CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 class Watched:
     """A page whose JavaScript errors, failed loads and loads from other hosts are recorded."""
 
