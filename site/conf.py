@@ -184,18 +184,21 @@ def add_models_note(app, doctree, docname: str) -> None:
 
 
 def add_student_copy_button(app, pagename, templatename, context, doctree) -> None:
-    """Offer the lesson's student copy next to the theme's notebook download."""
+    """Offer the lesson's student copy next to the theme's notebook download, both named."""
     if pagename not in LESSONS:
         return
     url = context["pathto"](f"{STUDENT_FOLDER}/{Path(pagename).name}.ipynb", 1)
     for group in context.get("header_buttons", []):
         if group.get("label") == "download-buttons":
+            for button in group["buttons"]:
+                if button.get("label") == "download-source-button":
+                    button["text"] = "notebook (.ipynb)"
             group["buttons"].insert(
                 1,
                 {
                     "type": "link",
                     "url": url,
-                    "text": "student copy",
+                    "text": "student copy (.ipynb)",
                     "tooltip": "Download the student copy (solutions removed)",
                     "icon": "fas fa-user-graduate",
                     "label": "download-student-copy-button",
