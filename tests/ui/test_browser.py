@@ -52,21 +52,6 @@ def lab(tmp_path_factory):
         jupyterlab.stop(server)
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from browser.page import CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def page(chromium, lab, request):
     from browser.page import only_local
