@@ -15,8 +15,6 @@ from . import __version__
 
 _TRUE = ("1", "true", "yes", "on")
 
-# Input limits shared by the package and the command line (which checks them before it imports
-
 #: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
 #: Change it here and in pyproject.toml, then run ``python scripts/refresh_notebooks.py --strip-only``.
 REPOSITORY = "nst-teaching/nst-suite"
