@@ -1,8 +1,9 @@
-"""Notebook 04's "Your own photo" cell never makes "Run all" wait for a person.
+"""Notebook 04's "Your own photo" cell never makes "Run all" wait for a person, or stop.
 
 A stand-in ``google.colab`` package (written into a temporary folder and put on ``PYTHONPATH``)
-plays Colab: its ``files.upload()`` either never returns, as it does in a kernel that no browser
-answers, or returns ``{}``, as Colab's picker does when the student presses Cancel.
+plays Colab: its ``files.upload()`` never returns, as it does in a kernel that no browser
+answers; returns ``{}``, as Colab's picker does when the student presses Cancel; or raises
+``google.colab._message.MessageError``, as it does when the browser blocks third-party cookies.
 """
 
 from __future__ import annotations
@@ -42,13 +43,19 @@ def upload_cell() -> str:
     return cell.source
 
 
+class MessageError(RuntimeError):
+    """Like Colab's ``google.colab._message.MessageError``: the browser side of a call failed."""
+
+
 def stand_in_colab(upload) -> dict[str, types.ModuleType]:
     """``sys.modules`` entries for a ``google.colab`` whose ``files.upload`` is ``upload``."""
     colab = types.ModuleType("google.colab")
     files = types.ModuleType("google.colab.files")
+    message = types.ModuleType("google.colab._message")
     files.upload = upload
-    colab.files = files
-    return {"google.colab": colab, "google.colab.files": files}
+    message.MessageError = MessageError
+    colab.files, colab._message = files, message
+    return {"google.colab": colab, "google.colab.files": files, "google.colab._message": message}
 
 
 def run_upload_cell(monkeypatch, upload, upload_photo: bool) -> tuple[dict, list[str]]:
@@ -87,6 +94,27 @@ def test_a_cancelled_upload_prints_one_line_and_uses_the_bundled_photo(monkeypat
     assert namespace["my_photo"].shape == cat.shape
 
 
+def test_a_blocked_picker_says_so_in_one_line_and_uses_the_bundled_photo(monkeypatch):
+    from nst_helpers.images import load_image
+
+    def upload():  # what Colab raises when the browser blocks its third-party cookies
+        raise MessageError("TypeError: google.colab._files is undefined")
+
+    namespace, lines = run_upload_cell(monkeypatch, upload, upload_photo=True)
+    assert len(lines) == 1 and "third-party cookies" in lines[0], lines
+    assert "cat" in lines[0]
+    cat = load_image("cat", max_dim=64)
+    assert namespace["my_photo"].shape == cat.shape
+
+
+def test_other_errors_of_the_picker_are_not_hidden(monkeypatch):
+    def upload():
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        run_upload_cell(monkeypatch, upload, upload_photo=True)
+
+
 def test_an_uploaded_photo_is_used_without_a_word(monkeypatch, png_file):
     upload = lambda: {"mine.png": png_file.read_bytes()}  # noqa: E731
     namespace, lines = run_upload_cell(monkeypatch, upload, upload_photo=True)
@@ -113,7 +141,10 @@ def test_the_parameters_cell_keeps_the_picker_off():
 def test_run_all_finishes_in_colab_whose_upload_never_returns(tmp_path, monkeypatch):
     stand_in = tmp_path / "stand_in"
     (stand_in / "google" / "colab").mkdir(parents=True)  # ``google`` stays a namespace package
-    (stand_in / "google" / "colab" / "__init__.py").write_text("from . import files\n")
+    (stand_in / "google" / "colab" / "__init__.py").write_text("from . import _message, files\n")
+    (stand_in / "google" / "colab" / "_message.py").write_text(
+        "class MessageError(RuntimeError):\n    pass\n"
+    )
     (stand_in / "google" / "colab" / "files.py").write_text(BLOCKING_FILES)
     called = tmp_path / "upload_called"
     monkeypatch.setenv("NST_TEST_UPLOAD_CALLED", str(called))
