@@ -24,6 +24,8 @@ REPOSITORY = "nst-teaching/nst-suite"
 #: version (``nst_helpers.__version__``, the one place it is written). Change the version, then run
 #: ``python scripts/refresh_notebooks.py --strip-only``.
 RELEASE_TAG = f"v{__version__}"
+#: The git ref (branch or tag) every "Open in Colab" badge opens and every setup cell installs.
+COLAB_REF = "main"
 
 
 def env_flag(name: str) -> bool:

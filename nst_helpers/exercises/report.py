@@ -20,10 +20,15 @@ A function that still raises ``NotImplementedError`` (the stub of a student copy
 
 Checkers draw their inputs from a seeded generator (:func:`rng`), so a failure repeats on every
 run and the same inputs can be rebuilt from the seed.
+
+Under nbgrader (``autograde`` and ``validate`` set ``NBGRADER_EXECUTION``) a failure or an exercise
+not written yet also raises ``AssertionError``, so the graded cell scores 0; the explanation is then
+the error's text, shown once in place of a traceback, and reaches the student's feedback.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -101,10 +106,19 @@ def run_checks(checks: Callable[[], str]) -> bool:
 
     Returns:
         True if every check passed.
+
+    Raises:
+        AssertionError: Under nbgrader (``NBGRADER_EXECUTION`` set), instead of printing a failure.
     """
     try:
         success = checks()
     except (CheckFailed, NotImplementedYet) as failure:
+        if os.environ.get("NBGRADER_EXECUTION"):
+            graded = AssertionError(failure.report())
+            # IPython shows these lines instead of the stack: the explanation, once, in red.
+            lines = f"\x1b[0;31mAssertionError\x1b[0m: {failure.report()}".splitlines()
+            graded._render_traceback_ = lambda: lines
+            raise graded from None
         print(failure.report())
         return False
     print(f"✓ {success}")
