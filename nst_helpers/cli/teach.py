@@ -19,10 +19,11 @@ Without nbgrader, a student copy replaces the lines from ``### BEGIN SOLUTION`` 
 
     raise NotImplementedError("Exercise 2: The style loss from feature maps")
 
-drops the hidden tests as nbgrader does, clears every output, and turns the "Open in Colab" badge,
-which opens the notebook with the solutions, into a line saying how to upload the copy to Colab
-(:class:`StudentLinks`); everything else stays. The checker then prints one line saying that the
-exercise is not implemented yet.
+drops the hidden tests as nbgrader does and clears every output. :class:`StudentVersion` (which an
+nbgrader course adds to its own preprocessors) opens that cell unfolded as ``# Your answer`` and
+turns the "Open in Colab" badge, which opens the notebook with the solutions, into a line saying
+how to upload the copy to Colab; everything else stays. The graded cell then prints one line
+saying that the exercise is not implemented yet.
 
 Which exercise a solution answers: the first item of the notebook's numbered ``## Exercises`` list
 that names, in backticks, the function the marked lines belong to (``style_loss(`` in "Write
@@ -51,6 +52,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ClearOutputPreprocessor, Preprocessor
+from traitlets import Bool
 
 from .. import __version__
 from ..config import COLAB_REF, REPOSITORY
@@ -317,25 +319,13 @@ class ClearSolutions(Preprocessor):
             lines = cell.source.splitlines()
             begin, end = _region(cell.source, name)
             indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-            kept = [*lines[:begin], indent + exercise.stub, *lines[end + 1 :]]
-            cell.source = "\n".join(_unfolded(kept, cell))
+            cell.source = "\n".join([*lines[:begin], indent + exercise.stub, *lines[end + 1 :]])
         for index, cell in enumerate(nb.cells):
             hidden = _region(cell.source, f"{name}, cell {index + 1}", HIDDEN_BEGIN, HIDDEN_END)
             if hidden:
                 lines = cell.source.splitlines()
                 cell.source = "\n".join([*lines[: hidden[0]], *lines[hidden[1] + 1 :]])
         return nb, resources
-
-
-def _unfolded(lines: list[str], cell: nbformat.NotebookNode) -> list[str]:
-    """The stub cell opens unfolded, titled for the student's answer, not "Solution"."""
-    cell.metadata.pop("cellView", None)
-    cell.metadata.get("jupyter", {}).pop("source_hidden", None)
-    if not cell.metadata.get("jupyter", True):
-        cell.metadata.pop("jupyter")
-    return [
-        "# Your answer" if line.replace(" ", "").startswith("#@title") else line for line in lines
-    ]
 
 
 #: What a student copy says in place of the "Open in Colab" badge.
@@ -356,18 +346,22 @@ _SOLUTIONS = re.compile(
 _UP = re.compile(r"(?<=\]\()\.\./")
 
 
-class StudentLinks(Preprocessor):
-    """Point a student copy's links away from the notebooks with solutions.
+class StudentVersion(Preprocessor):
+    """What a student version needs besides nbgrader's own preprocessors.
 
-    The "Open in Colab" badge becomes :data:`UPLOAD_LINE`; a link to one of the repository's
+    Each solution cell (with ``### BEGIN SOLUTION``) opens unfolded, titled ``# Your answer``
+    instead of ``# @title Solution``. In markdown cells the "Open in Colab" badge, which opens the
+    notebook with the solutions, becomes :data:`UPLOAD_LINE`; a link to one of the repository's
     notebooks becomes a link to the student copy beside this one; a relative link out of the
     notebooks' folder (``../docs/…``) becomes a link to that file on GitHub at ``COLAB_REF``.
-    Markdown cells only. An nbgrader course adds it to ``GenerateAssignment.preprocessors``
-    (``docs/instructors.md``).
+    It runs before the solutions are cleared; an nbgrader course puts it first in
+    ``GenerateAssignment.preprocessors`` (``docs/instructors.md``).
     """
 
+    enabled = Bool(True, help="nbgrader registers its preprocessors without enabling them")
+
     def preprocess_cell(self, cell: nbformat.NotebookNode, resources: dict, index: int) -> tuple:
-        """Rewrite the links of one markdown cell.
+        """Unfold one solution cell, or rewrite the links of one markdown cell.
 
         Args:
             cell: The cell.
@@ -382,6 +376,12 @@ class StudentLinks(Preprocessor):
             text = _BADGE.sub(lambda badge: UPLOAD_LINE + 2 * badge[1], cell.source)
             text = _SOLUTIONS.sub("", text)
             cell.source = _UP.sub(f"https://github.com/{REPOSITORY}/blob/{COLAB_REF}/", text)
+        elif BEGIN in cell.source:
+            cell.metadata.pop("cellView", None)
+            cell.metadata.get("jupyter", {}).pop("source_hidden", None)
+            if not cell.metadata.get("jupyter", True):
+                cell.metadata.pop("jupyter")
+            cell.source = re.sub(r"^#\s?@title .*$", "# Your answer", cell.source, flags=re.M)
         return cell, resources
 
 
@@ -401,7 +401,7 @@ def student_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
     """
     copy = deepcopy(notebook)
     resources = {"name": name}
-    for preprocessor in (ClearSolutions(), StudentLinks()):
+    for preprocessor in (StudentVersion(), ClearSolutions()):
         copy, resources = preprocessor.preprocess(copy, resources)
     copy, _ = ClearOutputPreprocessor(remove_metadata_fields=set()).preprocess(copy, resources)
     return copy
@@ -502,8 +502,7 @@ def bundle_readme(copies: dict[str, nbformat.NotebookNode]) -> str:
             "Open <https://colab.research.google.com/>, choose *File → Upload notebook* and pick a",
             "notebook from this folder. Its setup cell installs the `nst_helpers` package (up to a",
             "minute). For the class's picture sizes choose a GPU: *Runtime → Change runtime type →",
-            "T4 GPU*. Colab does not keep an uploaded notebook: *File → Save a copy in Drive*, or",
-            "*File → Download*, before you close it.",
+            "T4 GPU*. *File → Download* keeps a copy of your work on your computer.",
             "",
             "## In Jupyter, on your computer",
             "",
@@ -519,8 +518,8 @@ def bundle_readme(copies: dict[str, nbformat.NotebookNode]) -> str:
             "",
             "After that install, every notebook runs without a network: the pictures come with the",
             "package, and without a network the notebooks use the offline models the install",
-            "brought (a VGG16 stand-in for VGG19, and Magenta's networks in ONNX form), and say so.",
-            "With a network they download VGG19 and Magenta's model from TF Hub once.",
+            "brought (a VGG16 stand-in for VGG19, and Magenta's networks in ONNX form). With a",
+            "network they download VGG19 and Magenta's model once. Each says which model runs.",
             "",
         ]
     )

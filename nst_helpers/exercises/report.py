@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
+from textwrap import wrap
 from typing import Any
 
 import numpy as np
@@ -115,8 +116,14 @@ def run_checks(checks: Callable[[], str]) -> bool:
     except (CheckFailed, NotImplementedYet) as failure:
         if os.environ.get("NBGRADER_EXECUTION"):
             graded = AssertionError(failure.report())
-            # IPython shows these lines instead of the stack: the explanation, once, in red.
-            lines = f"\x1b[0;31mAssertionError\x1b[0m: {failure.report()}".splitlines()
+            # IPython shows these lines instead of the stack: the explanation, once, wrapped for
+            # nbgrader's feedback page, which does not wrap them.
+            text = f"\x1b[0;31mAssertionError\x1b[0m: {failure.report()}"
+            lines = [
+                cut
+                for line in text.splitlines()
+                for cut in wrap(line, 100, subsequent_indent="    ")
+            ]
             graded._render_traceback_ = lambda: lines
             raise graded from None
         print(failure.report())

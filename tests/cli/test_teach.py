@@ -265,6 +265,11 @@ def digest(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+def tree(folder):
+    """Every file and folder under ``folder``, with the files' contents."""
+    return {str(p): p.is_dir() or p.read_bytes() for p in sorted(folder.rglob("*"))}
+
+
 @pytest.fixture
 def source(tmp_path):
     folder = tmp_path / "notebooks"
@@ -290,27 +295,6 @@ def test_the_command_writes_copies_and_never_touches_src(source, tmp_path, capsy
     assert [p.name for p in (tmp_path / "student").iterdir()] == ["01_lesson.ipynb"]
     copy = read(tmp_path / "student/01_lesson.ipynb")
     assert 'NotImplementedError("Exercise 1: Square")' in copy.cells[2].source
-
-
-@pytest.mark.parametrize(
-    "args, words",
-    [
-        (["missing", "-o", "student"], "SRC missing does not exist"),
-        (["notebooks", "-o", "notebooks/student"], "is inside SRC"),
-        (["notebooks", "-o", "notebooks"], "is inside SRC"),
-        (["notebooks/notes.txt", "-o", "student"], "holds no .ipynb notebook"),
-    ],
-)
-def test_bad_paths_are_one_error_line_exit_2_and_nothing_written(
-    source, tmp_path, args, words, capsys, monkeypatch
-):
-    before = digest(source)
-    status, out, err = run_cli(
-        "student-copies", *args, cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch
-    )
-    assert status == 2 and out == ""
-    assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err
-    assert digest(source) == before and not (tmp_path / "student").exists()
 
 
 def test_existing_copies_are_replaced_only_with_force(source, tmp_path, capsys, monkeypatch):
@@ -457,29 +441,26 @@ def test_the_bundle_command_defaults_to_notebooks_and_replaces_only_with_force(
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["missing", "-o", "class.zip"], "SRC missing does not exist"),
-        (["notebooks", "-o", "class.tar"], "OUT class.tar is not a .zip archive"),
-        (["notebooks", "-o", "notebooks/class.zip"], "is inside SRC"),
-        (["notebooks", "-o", "folder.zip"], "OUT folder.zip is a folder"),
-        (["notebooks/notes.txt", "-o", "class.zip"], "holds no .ipynb notebook"),
+        (["student-copies", "missing", "-o", "student"], "SRC missing does not exist"),
+        (["student-copies", "notebooks", "-o", "notebooks/student"], "is inside SRC"),
+        (["student-copies", "notebooks", "-o", "notebooks"], "is inside SRC"),
+        (["student-copies", "notebooks/notes.txt", "-o", "student"], "holds no .ipynb notebook"),
+        (["bundle", "missing", "-o", "class.zip"], "SRC missing does not exist"),
+        (["bundle", "notebooks", "-o", "class.tar"], "OUT class.tar is not a .zip archive"),
+        (["bundle", "notebooks", "-o", "notebooks/class.zip"], "is inside SRC"),
+        (["bundle", "notebooks", "-o", "folder.zip"], "OUT folder.zip is a folder"),
+        (["bundle", "notebooks/notes.txt", "-o", "class.zip"], "holds no .ipynb notebook"),
     ],
 )
-def test_a_bad_bundle_is_one_error_line_exit_2_and_nothing_written(
+def test_bad_paths_are_one_error_line_exit_2_and_nothing_written(
     source, tmp_path, args, words, capsys, monkeypatch
 ):
     (tmp_path / "folder.zip").mkdir()
     before = tree(tmp_path)
-    status, out, err = run_cli(
-        "bundle", *args, cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch
-    )
+    status, out, err = run_cli(*args, cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
     assert status == 2 and out == ""
     assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err
     assert tree(tmp_path) == before
-
-
-def tree(folder):
-    """Every file and folder under ``folder``, with the files' contents."""
-    return {str(p): p.is_dir() or p.read_bytes() for p in sorted(folder.rglob("*"))}
 
 
 def test_a_bad_notebook_writes_no_bundle_and_leaves_no_partial_file(source, tmp_path):
@@ -507,9 +488,13 @@ def test_under_nbgrader_a_wrong_answer_raises_its_explanation_once(capsys, monke
         check_gram_matrix(wrong_gram)
     assert capsys.readouterr().out == "", "printed once: in the error, not also on stdout"
     assert str(error.value) == explanation and explanation.startswith("✗ ")
-    # What IPython shows in place of the traceback, and nbgrader's feedback with it.
-    lines = error.value._render_traceback_()
-    assert lines == f"\x1b[0;31mAssertionError\x1b[0m: {explanation}".splitlines()
+    # What IPython shows in place of the traceback, and nbgrader's feedback with it: wrapped.
+    lines = [
+        line.replace("\x1b[0;31m", "").replace("\x1b[0m", "")
+        for line in error.value._render_traceback_()
+    ]
+    assert " ".join(" ".join(lines).split()) == " ".join(f"AssertionError: {explanation}".split())
+    assert max(map(len, lines)) <= 100
     assert error.value.__cause__ is None and error.value.__suppress_context__
 
 
@@ -521,3 +506,23 @@ def test_under_nbgrader_an_exercise_not_written_yet_raises_and_a_right_one_passe
         check_gram_matrix(stub("my_gram_matrix", "Exercise 1: Your own Gram matrix"))
     assert report.run_checks(lambda: "all good") is True
     assert capsys.readouterr().out == "✓ all good\n"
+
+
+def test_under_nbgrader_a_long_explanation_is_wrapped_for_the_feedback(monkeypatch):
+    def checks():
+        raise report.CheckFailed("f(1)", "1", "2", "a long explanation " * 12)
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(AssertionError) as error:
+        report.run_checks(checks)
+    lines = error.value._render_traceback_()
+    assert lines == [
+        "\x1b[0;31mAssertionError\x1b[0m: ✗ f(1)",
+        "  expected: 1",
+        "  got:      2",
+        "  likely mistake: a long explanation a long explanation a long explanation a long "
+        "explanation a long",
+        "    explanation a long explanation a long explanation a long explanation a long "
+        "explanation a long",
+        "    explanation a long explanation a long explanation",
+    ]
