@@ -165,12 +165,12 @@ def check_release(release: nbformat.NotebookNode, source: nbformat.NotebookNode,
     if SOLUTION_URL.search(text):
         raise CourseError(f"release/{name} links to a notebook with solutions")
     ours = student_copy(source, name)
-    answers = solution_exercises(source, name)
+    solutions = solution_exercises(source, name)
     for index, (theirs, mine) in enumerate(zip(release.cells, ours.cells, strict=True)):
         folded = theirs.metadata.get("cellView") or theirs.metadata.get("jupyter")
-        if index in answers and (folded or not theirs.source.startswith("# Your answer")):
+        if index in solutions and (folded or not theirs.source.startswith("# Your answer")):
             raise CourseError(f"release/{name}, cell {index + 1}: the answer cell is folded")
-        if index not in answers and theirs.source != mine.source:
+        if index not in solutions and theirs.source != mine.source:
             raise CourseError(f"release/{name}, cell {index + 1} is not the student copy's")
 
 
@@ -186,7 +186,7 @@ def checkers() -> dict[str, object]:
 def explanation(solution_cell: str, graded_cell: str) -> str:
     """What the graded cell's checker prints for the answer in ``solution_cell``, outside nbgrader."""
     namespace = {"np": np, "tf": tf}
-    exec(solution_cell, namespace)  # noqa: S102 -- the answer this script wrote itself
+    exec(solution_cell, namespace)  # the answer this script wrote itself
     call = re.search(r"\b(check_\w+)\((\w+)\)", graded_cell)
     with contextlib.redirect_stdout(io.StringIO()) as out:
         checkers()[call[1]](namespace[call[2]])
