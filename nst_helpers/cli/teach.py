@@ -484,7 +484,7 @@ def bundle_readme(copies: dict[str, nbformat.NotebookNode]) -> str:
         first = next((c.source for c in copy.cells if c.cell_type == "markdown"), "")
         title = re.match(r"#\s+(.+)", first)
         rows.append(f"| `{file_name}` | {title[1].strip() if title else ''} |")
-    install = f"nst-helpers[hub] @ git+https://github.com/{REPOSITORY}@{COLAB_REF}"
+    install = f"nst-helpers[hub,notebooks] @ git+https://github.com/{REPOSITORY}@{COLAB_REF}"
     return "\n".join(
         [
             "# Neural style transfer: the student notebooks",
