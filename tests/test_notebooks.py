@@ -123,16 +123,15 @@ CHECKER_CALL = re.compile(r"\bcheck_\w+\(")
 def test_solution_cells_carry_nbgraders_markers_and_metadata(path):
     import nbformat
 
-    from nst_helpers.cli.teach import BEGIN, END, NBGRADER_SOLUTION, mark_solution_cells
+    from nst_helpers.cli.teach import BEGIN, NBGRADER_SOLUTION, mark_solution_cells
 
     notebook = nbformat.read(path, as_version=4)
     grade_ids = []
     for cell in notebook.cells:
         text = cell.source
         if cell.cell_type == "code" and CHECKER_CALL.search(text) and "import" not in text:
-            assert BEGIN in text and END in text, (
-                f"a checker's cell holds its solution: {text[:80]}"
-            )
+            graded = cell.metadata["nbgrader"]  # the graded cell after a solution cell
+            assert graded["grade"] and graded["points"] >= 1 and BEGIN not in text, text[:80]
         if BEGIN in text:
             metadata = cell.metadata["nbgrader"]
             assert {k: metadata[k] for k in NBGRADER_SOLUTION} == NBGRADER_SOLUTION, text[:80]

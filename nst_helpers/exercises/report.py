@@ -20,12 +20,18 @@ A function that still raises ``NotImplementedError`` (the stub of a student copy
 
 Checkers draw their inputs from a seeded generator (:func:`rng`), so a failure repeats on every
 run and the same inputs can be rebuilt from the seed.
+
+Under nbgrader (``autograde`` and ``validate`` set ``NBGRADER_EXECUTION``) a failure or an exercise
+not written yet also raises ``AssertionError``, so the graded cell scores 0; the explanation is then
+the error's text, shown once in place of a traceback, and reaches the student's feedback.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
+from textwrap import wrap
 from typing import Any
 
 import numpy as np
@@ -101,10 +107,25 @@ def run_checks(checks: Callable[[], str]) -> bool:
 
     Returns:
         True if every check passed.
+
+    Raises:
+        AssertionError: Under nbgrader (``NBGRADER_EXECUTION`` set), instead of printing a failure.
     """
     try:
         success = checks()
     except (CheckFailed, NotImplementedYet) as failure:
+        if os.environ.get("NBGRADER_EXECUTION"):
+            graded = AssertionError(failure.report())
+            # IPython shows these lines instead of the stack: the explanation, once, wrapped for
+            # nbgrader's feedback page, which does not wrap them.
+            text = f"\x1b[0;31mAssertionError\x1b[0m: {failure.report()}"
+            lines = [
+                cut
+                for line in text.splitlines()
+                for cut in wrap(line, 100, subsequent_indent="    ")
+            ]
+            graded._render_traceback_ = lambda: lines
+            raise graded from None
         print(failure.report())
         return False
     print(f"✓ {success}")
