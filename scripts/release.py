@@ -262,17 +262,17 @@ def build(root: Path = ROOT) -> list[Path]:
 
 
 def student_bundle(root: Path, dist: Path) -> list[Path]:
-    """The students' download (notebooks without solutions), for the release's assets.
+    """The students' download: their copies of the notebooks and a README, one archive."""
+    from nst_helpers.cli.teach import bundle
 
-    STUDENT BUNDLE: the "grading" helper's command (``nst_helpers.cli.teach``) is not there yet;
-    when it is, call it here to write the bundle into ``dist/`` and return its path.
-    """
-    return []
+    archive = dist / f"nst-student-{versions(root)[0]}.zip"
+    bundle(root / "notebooks", archive, force=True)
+    return [archive]
 
 
 def commands(root: Path, assets: list[Path]) -> list[str]:
     """The commands that tag, push and publish the release just built."""
-    version, _, _ = versions(root)
+    version, repository, _ = versions(root)
     tag = f"v{version}"
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD") or "main"
     notes = root / "dist" / f"release-notes-{version}.md"
@@ -288,6 +288,10 @@ def commands(root: Path, assets: list[Path]) -> list[str]:
         f"git push --atomic origin {branch} {tag}",
         f'gh release create {tag} {files} --title "nst-helpers {version}" '
         f"--notes-file {notes.relative_to(root)}",
+        # the site, built where the real models download (its pages name the models that ran)
+        "python scripts/build_site.py && git -C build/site/html init -q -b gh-pages && "
+        f'git -C build/site/html add -A && git -C build/site/html commit -q -m "Site of {tag}" && '
+        f"git -C build/site/html push -q -f https://github.com/{repository} gh-pages",
     ]
 
 
