@@ -50,15 +50,15 @@ import tensorflow as tf
 from nbgrader.api import Gradebook
 
 import nst_helpers.exercises
-from nst_helpers.cli.teach import (
+from nst_helpers.cli.markers import (
     BEGIN,
     END,
     HIDDEN_BEGIN,
     graded_cells,
     mark_solution_cells,
     solution_exercises,
-    student_copy,
 )
+from nst_helpers.cli.teach import student_copy
 from nst_helpers.config import REPOSITORY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from nst_helpers.cli.teach import mark_solution_cells
+from nst_helpers.cli.markers import mark_solution_cells
 from nst_helpers.config import COLAB_REF, REPOSITORY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +106,7 @@ def strip(notebook: nbformat.NotebookNode, name: str) -> None:
 
     Badges open COLAB_REF; the metadata gets :data:`COLAB_METADATA`. Solution cells
     (``### BEGIN SOLUTION`` … ``### END SOLUTION``) get nbgrader's metadata
-    (:func:`nst_helpers.cli.teach.mark_solution_cells`), so a new notebook gets it too.
+    (:func:`nst_helpers.cli.markers.mark_solution_cells`), so a new notebook gets it too.
     """
     notebook.metadata.pop("widgets", None)  # saved widget state is output too
     notebook.metadata["accelerator"] = COLAB_METADATA["accelerator"]

@@ -780,7 +780,7 @@ def test_notebook_04s_solutions_open_collapsed_in_colab_and_jupyter():
 
     import nbformat
 
-    from nst_helpers.cli.teach import BEGIN
+    from nst_helpers.cli.markers import BEGIN
 
     path = Path(__file__).resolve().parent.parent / "notebooks/04_magenta_fast_style_transfer.ipynb"
     solutions = [c for c in nbformat.read(path, as_version=4).cells if BEGIN in c.source]

@@ -28,7 +28,7 @@ DOORS = {
     "__main__": ("cli.main",),
     "gatys": ("speed.compiled", "speed.lbfgs", "speed.precision", "speed.runlog"),
     "images": ("sources.downloads",),
-    "magenta": ("sources.choice", "sources.hub", "sources.onnx"),
+    "magenta": ("sources.choice", "sources.hub", "sources.kaggle", "sources.onnx"),
     "models": ("sources.choice", "sources.vgg"),
 }
 

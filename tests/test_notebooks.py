@@ -123,7 +123,7 @@ CHECKER_CALL = re.compile(r"\bcheck_\w+\(")
 def test_solution_cells_carry_nbgraders_markers_and_metadata(path):
     import nbformat
 
-    from nst_helpers.cli.teach import BEGIN, NBGRADER_SOLUTION, mark_solution_cells
+    from nst_helpers.cli.markers import BEGIN, NBGRADER_SOLUTION, mark_solution_cells
 
     notebook = nbformat.read(path, as_version=4)
     grade_ids = []
@@ -146,7 +146,7 @@ def test_solution_cells_carry_nbgraders_markers_and_metadata(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_solution_cells_open_collapsed_in_colab_and_jupyter(path):
-    from nst_helpers.cli.teach import BEGIN
+    from nst_helpers.cli.markers import BEGIN
 
     solutions = [c for c in cells(path) if c["cell_type"] == "code" and BEGIN in source(c)]
     assert solutions

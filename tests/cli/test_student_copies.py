@@ -16,7 +16,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nst_helpers.cli.teach import graded_cells, solution_exercises, student_copies
+from nst_helpers.cli.markers import graded_cells, solution_exercises
+from nst_helpers.cli.teach import student_copies
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -18,21 +18,18 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from student_stubs import stub
 
-from nst_helpers.cli.teach import (
+from nst_helpers.cli.markers import (
     BEGIN,
     END,
     HIDDEN_BEGIN,
     HIDDEN_END,
     NBGRADER_GRADED,
     NBGRADER_SOLUTION,
-    UPLOAD_LINE,
-    bundle,
     graded_cells,
-    main,
     mark_solution_cells,
     solution_exercises,
-    student_copy,
 )
+from nst_helpers.cli.teach import UPLOAD_LINE, bundle, main, student_copy
 from nst_helpers.config import COLAB_REF, REPOSITORY
 from nst_helpers.errors import NSTError
 from nst_helpers.exercises import report
