@@ -44,7 +44,8 @@ include_patterns = [
     "benchmarks/README.md",
     "site/api.md",
     "CONTRIBUTING.md",
-    "images/CREDITS.md",
+    "CHANGELOG.md",
+    "nst_helpers/data/CREDITS.md",
 ]
 extensions = [
     "myst_nb",
@@ -107,7 +108,8 @@ TOCTREE = "\n".join(
         "site/api",
         "benchmarks/README",
         "CONTRIBUTING",
-        "images/CREDITS",
+        "CHANGELOG",
+        "nst_helpers/data/CREDITS",
         "```",
         "",
     ]

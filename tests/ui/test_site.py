@@ -37,8 +37,10 @@ from nst_helpers.config import REPOSITORY
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("NST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
-SITE = Path(os.environ.get("NST_SITE_DIR") or ROOT / "build" / "site" / "html")
-EXECUTED = Path(os.environ.get("NST_EXECUTED_DIR") or ROOT / "build" / "site" / "executed")
+SITE = Path(os.environ.get("NST_SITE_DIR") or ROOT / "build" / "site" / "html").resolve()
+EXECUTED = Path(
+    os.environ.get("NST_EXECUTED_DIR") or ROOT / "build" / "site" / "executed"
+).resolve()
 LESSONS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
 #: What a page may not load from another host (pictures, such as the Colab badge, it may).
 NOT_FROM_ELSEWHERE = {"script", "stylesheet", "font", "xhr", "fetch"}
