@@ -94,7 +94,8 @@ def output_dir() -> Path:
     ``notebooks/``, else ``outputs/`` in the current folder.
 
     Returns:
-        The folder.
+        The folder; outside Colab relative to the current folder (``../outputs``), so a printed
+        path says where the student finds the file, not where the notebook once ran.
     """
     folder = env_path("NST_OUTPUT_DIR") or _default_output_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -105,8 +106,8 @@ def _default_output_dir() -> Path:
     if "google.colab" in sys.modules:
         return Path("/content/outputs")
     if Path.cwd().name == "notebooks":
-        return Path.cwd().parent / "outputs"
-    return Path.cwd() / "outputs"
+        return Path("..", "outputs")
+    return Path("outputs")
 
 
 def device_summary() -> str:

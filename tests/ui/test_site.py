@@ -260,6 +260,8 @@ def test_lesson_page(watched, server, lesson):
     assert sum(wanted) > 0, f"{executed_path} has no figure: was it run?"
     errors = page.locator(".cell_output .traceback").count()
     assert errors == 0, f"{lesson.name}: the page shows {errors} Python errors"
+    # A printed path is the reader's (../outputs/…), not a folder of the machine that built it.
+    assert str(ROOT) not in page.content(), f"{lesson.name}: the page names {ROOT}"
 
     # The solutions are there, folded as in Colab; the run's models are named.
     cells = page.evaluate(CELLS)
