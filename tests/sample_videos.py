@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _make_clip_module():
-    spec = importlib.util.spec_from_file_location("make_clip", ROOT / "scripts" / "make_clip.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from repo_scripts import load_script
 
 
 def moving_frames(count: int = 10, width: int = 64, height: int = 48) -> list[Image.Image]:
@@ -32,7 +23,7 @@ def moving_frames(count: int = 10, width: int = 64, height: int = 48) -> list[Im
 
 def make_clip(path: Path, frames: int = 10, fps: int = 10, audio: bool = True, **size) -> Path:
     """Write a tiny H.264 clip (with a quiet AAC tone if ``audio``) and return its path."""
-    _make_clip_module().write_clip(
+    load_script("make_clip").write_clip(
         path, moving_frames(frames, **size), fps=fps, tone_hz=440.0 if audio else None, crf=18
     )
     return path

@@ -6,6 +6,7 @@ import statistics
 from pathlib import Path
 
 import pytest
+from repo_scripts import load_script
 
 from nst_helpers.config import COLAB_REF, REPOSITORY
 
@@ -99,13 +100,7 @@ def test_every_repository_address_is_the_configured_one():
 
 def test_badges_setup_cells_readme_and_docs_name_one_ref():
     """The release script's check (scripts/release.py) passes; tests/test_release.py tests it."""
-    import importlib.util
-
-    root = NOTEBOOKS[0].parent.parent
-    spec = importlib.util.spec_from_file_location("release", root / "scripts" / "release.py")
-    release = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(release)
-    assert release.disagreements(root) == []
+    assert load_script("release").disagreements(NOTEBOOKS[0].parent.parent) == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -3,7 +3,6 @@
 The failures are shown on a copy of the files the checks read, with one place changed.
 """
 
-import importlib.util
 import os
 import re
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from repo_scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "notebooks/03_gatys_style_transfer.ipynb"
@@ -20,10 +20,7 @@ NOTEBOOK = "notebooks/03_gatys_style_transfer.ipynb"
 
 @pytest.fixture(scope="module")
 def release():
-    spec = importlib.util.spec_from_file_location("release", ROOT / "scripts" / "release.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("release")
 
 
 @pytest.fixture

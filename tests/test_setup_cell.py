@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from repo_scripts import load_script
 
 from nst_helpers.config import COLAB_REF, REPOSITORY
 
@@ -46,10 +47,7 @@ def setup_source(path):
 
 @pytest.fixture(scope="module")
 def refresh():
-    spec = importlib.util.spec_from_file_location("refresh", ROOT / "scripts/refresh_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("refresh_notebooks")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

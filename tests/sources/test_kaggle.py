@@ -3,20 +3,18 @@ a cache that ``scripts/make_standins.py`` writes, and Kaggle's API points at an 
 nothing answers, so no test reaches the network. TF Hub is made unreachable as in test_magenta.
 """
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from repo_scripts import load_script
 
 from nst_helpers import magenta
 from nst_helpers.errors import NSTError
 from nst_helpers.images import load_image
 from nst_helpers.sources.kaggle import KAGGLE_HANDLE
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_standins.py"
 #: An address where nothing answers (port 9, "discard"): TF Hub's download fails on every machine.
 DEAD_HANDLE = "http://127.0.0.1:9/magenta"
 
@@ -25,9 +23,7 @@ DEAD_HANDLE = "http://127.0.0.1:9/magenta"
 def kaggle_cache(tmp_path_factory):
     """A kagglehub cache holding the Magenta stand-in under Kaggle's handle."""
     pytest.importorskip("kagglehub", reason="Kaggle's source needs kagglehub (requirements-test)")
-    spec = importlib.util.spec_from_file_location("make_standins", SCRIPT)
-    standins = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(standins)
+    standins = load_script("make_standins")
     folder = tmp_path_factory.mktemp("kaggle")
     model = standins.make_magenta_savedmodel(folder / "magenta")
     return standins.make_kaggle_cache(folder / "cache", model)

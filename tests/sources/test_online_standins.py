@@ -5,26 +5,19 @@ with Magenta's call signature; ``NST_VGG19_WEIGHTS`` and ``NST_MAGENTA_DIR`` poi
 them, so no network is needed. The tests set ``NST_OFFLINE=1``: the local files win over it.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import tensorflow as tf
+from repo_scripts import load_script
 
 from nst_helpers import magenta, models
 from nst_helpers.errors import NSTError
 from nst_helpers.images import load_image
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_standins.py"
-
 
 @pytest.fixture(scope="module")
 def standins_module():
-    spec = importlib.util.spec_from_file_location("make_standins", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_standins")
 
 
 @pytest.fixture(scope="module")
