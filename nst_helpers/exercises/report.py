@@ -114,11 +114,12 @@ def run_checks(checks: Callable[[], str]) -> bool:
     try:
         success = checks()
     except (CheckFailed, NotImplementedYet) as failure:
+        explanation = failure.report()
         if os.environ.get("NBGRADER_EXECUTION"):
-            graded = AssertionError(failure.report())
+            graded = AssertionError(explanation)
             # IPython shows these lines instead of the stack: the explanation, once, wrapped for
             # nbgrader's feedback page, which does not wrap them.
-            text = f"\x1b[0;31mAssertionError\x1b[0m: {failure.report()}"
+            text = f"\x1b[0;31mAssertionError\x1b[0m: {explanation}"
             lines = [
                 cut
                 for line in text.splitlines()
@@ -126,7 +127,7 @@ def run_checks(checks: Callable[[], str]) -> bool:
             ]
             graded._render_traceback_ = lambda: lines
             raise graded from None
-        print(failure.report())
+        print(explanation)
         return False
     print(f"✓ {success}")
     return True
