@@ -52,10 +52,11 @@ from nbgrader.api import Gradebook
 import nst_helpers.exercises
 from nst_helpers.cli.markers import (
     BEGIN,
-    END,
     HIDDEN_BEGIN,
     graded_cells,
     mark_solution_cells,
+    marked_region,
+    replace_marked,
     solution_exercises,
 )
 from nst_helpers.cli.teach import student_copy
@@ -131,28 +132,19 @@ def nbgrader(*args: str, cwd: Path) -> None:
         raise CourseError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
-def replace_solution(source: str, lines: list[str]) -> str:
-    """``source`` with the marked solution (markers included) replaced by ``lines``, indented."""
-    cell = source.splitlines()
-    begin = next(i for i, line in enumerate(cell) if line.strip() == BEGIN)
-    end = next(i for i, line in enumerate(cell) if line.strip() == END)
-    indent = cell[begin][: len(cell[begin]) - len(cell[begin].lstrip())]
-    return "\n".join([*cell[:begin], *(indent + line for line in lines), *cell[end + 1 :]])
-
-
 def answers(source: nbformat.NotebookNode, name: str, student: str) -> dict[str, str]:
     """The source of each solution cell, by grade_id, as ``student`` writes it."""
     written = {}
     for index, exercise in solution_exercises(source, name).items():
         cell = source.cells[index]
-        lines = [line.strip() for line in cell.source.splitlines()]
-        inside = cell.source.splitlines()[lines.index(BEGIN) + 1 : lines.index(END)]
+        begin, end = marked_region(cell.source, name)
+        inside = cell.source.splitlines()[begin + 1 : end]
         right = textwrap.dedent("\n".join(inside)).splitlines()
         if student == "wrong" and exercise.number % 2:
             if exercise.function not in WRONG:
                 raise CourseError(f"WRONG has no wrong answer for `{exercise.function}`; add one")
             right = WRONG[exercise.function].splitlines()
-        written[cell.metadata["nbgrader"]["grade_id"]] = replace_solution(cell.source, right)
+        written[cell.metadata["nbgrader"]["grade_id"]] = replace_marked(cell.source, name, right)
     return written
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import nbformat
@@ -111,6 +112,23 @@ def marked_region(
             f"(found {len(begins)} and {len(ends)}); fix the markers"
         )
     return begins[0], ends[0]
+
+
+def replace_marked(source: str, where: str, lines: Sequence[str]) -> str:
+    """``source`` with its marked solution, markers included, replaced by ``lines`` at their indent.
+
+    Args:
+        source: A solution cell's source.
+        where: The cell, as an error names it.
+        lines: What stands in the solution's place: a stub, or another answer.
+
+    Returns:
+        The new source.
+    """
+    cell = source.splitlines()
+    begin, end = marked_region(source, where)
+    indent = cell[begin][: len(cell[begin]) - len(cell[begin].lstrip())]
+    return "\n".join([*cell[:begin], *(indent + line for line in lines), *cell[end + 1 :]])
 
 
 def _function_around(lines: list[str], begin: int) -> str | None:

@@ -41,7 +41,14 @@ from traitlets import Bool
 from .. import __version__
 from ..config import COLAB_REF, REPOSITORY
 from ..errors import NSTError
-from .markers import BEGIN, HIDDEN_BEGIN, HIDDEN_END, marked_region, solution_exercises
+from .markers import (
+    BEGIN,
+    HIDDEN_BEGIN,
+    HIDDEN_END,
+    marked_region,
+    replace_marked,
+    solution_exercises,
+)
 
 
 class ClearSolutions(Preprocessor):
@@ -68,10 +75,7 @@ class ClearSolutions(Preprocessor):
         name = resources.get("name", "the notebook")
         for index, exercise in solution_exercises(nb, name).items():
             cell = nb.cells[index]
-            lines = cell.source.splitlines()
-            begin, end = marked_region(cell.source, name)
-            indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-            cell.source = "\n".join([*lines[:begin], indent + exercise.stub, *lines[end + 1 :]])
+            cell.source = replace_marked(cell.source, name, [exercise.stub])
         for index, cell in enumerate(nb.cells):
             hidden = marked_region(
                 cell.source, f"{name}, cell {index + 1}", HIDDEN_BEGIN, HIDDEN_END
