@@ -11,15 +11,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-
 _TRUE = ("1", "true", "yes", "on")
 
 #: The GitHub repository (owner/name) the notebooks' Colab badges and setup cells point to.
 #: Change it here and in pyproject.toml, then run ``python scripts/refresh_notebooks.py --strip-only``.
 REPOSITORY = "nst-teaching/nst-suite"
-#: The tag a release of this version gets: ``v`` + ``nst_helpers.__version__`` (written only there).
-RELEASE_TAG = f"v{__version__}"
 #: The git ref (branch or tag) every "Open in Colab" badge opens and every setup cell installs:
 #: ``"main"`` until the first release is cut, then the release tag, so that nothing a student can
 #: click names a tag that does not exist. Only ``scripts/release.py`` changes it.

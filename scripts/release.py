@@ -5,7 +5,7 @@ Usage::
     python scripts/release.py             # check; when ready, build dist/ and print the commands
     python scripts/release.py --prepare   # point the badges and setup cells at the release tag
 
-A release is the tag ``v`` + ``nst_helpers.__version__`` (``RELEASE_TAG``). Every "Open in Colab"
+A release is the tag ``v`` + ``nst_helpers.__version__``. Every "Open in Colab"
 badge, every setup cell and the instructors' check (README.md, docs/instructors.md) name
 ``nst_helpers.config.COLAB_REF``: ``main`` until the first release, then the newest release tag,
 so that nothing a student can click names a tag that does not exist. ``--prepare`` is the only

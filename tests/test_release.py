@@ -106,8 +106,8 @@ def test_one_notebook_naming_another_ref_fails(release, copy, change, message):
         ),
         (
             "nst_helpers/config.py",
-            "\nRELEASE_TAG",
-            '\n__version__ = "0.1.0"\nRELEASE_TAG',
+            "\nREPOSITORY",
+            '\n__version__ = "0.1.0"\nREPOSITORY',
             "nst_helpers/config.py sets __version__ again",
         ),
         (
